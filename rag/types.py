@@ -1,0 +1,53 @@
+"""Domain objects of the pipeline: plain frozen dataclasses, no behaviour beyond small derived values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .mapped import Mapped
+
+
+@dataclass(frozen=True)
+class Article:
+    doc_id: str
+    ordinal: int
+    title: str
+    title_source: str  # "headline" (printed on the page) or "lead" (taken from the first sentence)
+    body: Mapped = field(repr=False)
+
+    @property
+    def article_id(self) -> str:
+        return f"{self.doc_id}#{self.ordinal}"
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    @property
+    def start(self) -> int:
+        return self.body.span()[0]
+
+    @property
+    def end(self) -> int:
+        return self.body.span()[1]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    doc_id: str
+    article_id: str
+    title: str
+    text: str
+    start: int  # span of the original file, [start, end)
+    end: int
+    ordinal: int  # position of the chunk within its article
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    dense: float | None  # cosine similarity, when the dense leg found the chunk
+    lexical: float | None  # BM25 score, when the lexical leg found the chunk
+    duplicates: tuple[str, ...] = ()  # ids of near-identical chunks collapsed into this one
