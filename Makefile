@@ -1,0 +1,46 @@
+# Two commands matter: `make serve` and `make test`. Both start from nothing.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export HF_HUB_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install serve test index eval bench browser clean
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build on local disk (an open range would pull a multi-GB CUDA build)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+index/current/manifest.json: | $(STAMP)
+	$(VENV)/bin/rag index seeds
+
+index: $(STAMP)
+	$(VENV)/bin/rag index seeds
+
+serve: $(STAMP) index/current/manifest.json
+	$(PY) -m api
+
+# Debian's Chromium for the widget's browser test (as root: CI and developer machines are root here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+test: $(STAMP) browser
+	$(PY) -m pytest -q
+
+eval: $(STAMP)
+	$(VENV)/bin/rag eval eval/seeds
+
+bench: $(STAMP)
+	$(PY) eval/bench_latency.py
+	$(PY) eval/bench_scale.py
+
+clean:
+	rm -rf $(VENV) index/builds index/current index/models

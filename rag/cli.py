@@ -1,0 +1,146 @@
+"""`rag` command line: index, search, ask, remove, info, eval. Mistakes are one-line errors, exit code 1."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import loading
+from .config import Settings
+
+
+def _engine(ctx: click.Context):
+    from .engine import Engine
+
+    if "engine" not in ctx.obj:
+        ctx.obj["engine"] = Engine(ctx.obj["settings"])
+    return ctx.obj["engine"]
+
+
+def _friendly(fn):
+    """Turn the errors a user can cause into one line on stderr and exit status 1."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        from .index import IndexStateError
+
+        try:
+            return fn(*args, **kwargs)
+        except (loading.LoadError, IndexStateError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyError as exc:
+            raise click.ClickException(exc.args[0] if exc.args else str(exc)) from None
+
+    return wrapper
+
+
+@click.group()
+@click.option("--index-dir", type=click.Path(path_type=Path), help="Index directory (default: $RAG_INDEX_DIR or ./index).")
+@click.option("--model", help="Embedding model: the bundled default or a sentence-transformers name/path.")
+@click.pass_context
+def cli(ctx: click.Context, index_dir: Path | None, model: str | None):
+    """Ask questions of Chinese newspaper pages and get answers that cite their sources."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    overrides = {k: v for k, v in {"index_dir": index_dir, "model": model}.items() if v is not None}
+    try:
+        ctx.obj = {"settings": Settings(**overrides)}
+    except Exception as exc:  # pydantic's ValidationError: a bad RAG_* variable
+        raise click.ClickException(f"invalid settings: {exc}") from None
+
+
+@cli.command("index")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--rebuild", is_flag=True, help="Start a new index instead of adding to the current one.")
+@click.pass_context
+@_friendly
+def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool):
+    """Index .txt/.md files, or the files inside directories."""
+    files = loading.expand(list(paths))
+    sources = [loading.read(f) for f in files]  # read all first: a bad file stops before anything is written
+    engine = _engine(ctx)
+    with click.progressbar(length=len(sources), label="indexing", file=sys.stderr) as bar:
+        results = engine.add(sources, progress=bar.update, rebuild=rebuild)
+    for r in results:
+        click.echo(f"{r.status:9} {r.doc_id}: {r.articles} articles, {r.chunks} chunks")
+    click.echo(f"build {engine.snapshot().build_id}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), help="Override the search mode.")
+@click.option("--doc", "doc_ids", multiple=True, help="Only search these documents (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@_friendly
+def search(ctx: click.Context, query: str, top_k: int, mode: str | None, doc_ids: tuple[str, ...], as_json: bool):
+    """Search the index."""
+    from dataclasses import replace
+
+    if not query.strip():
+        raise click.ClickException("the query is empty")
+    engine = _engine(ctx)
+    config = replace(engine.config, mode=mode) if mode else None
+    result = engine.search(query, top_k, list(doc_ids) or None, config)
+    if as_json:
+        click.echo(json.dumps({"results": [_hit_json(h) for h in result.hits], "timings_ms": result.timings_ms},
+                              ensure_ascii=False, indent=2))
+        return
+    for n, hit in enumerate(result.hits, 1):
+        c = hit.chunk
+        click.echo(f"{n:2}. [{hit.score:.4f}] {c.doc_id} [{c.start}:{c.end}] {c.title}")
+        click.echo(f"    {c.text[:120].replace(chr(10), ' ')}")
+
+
+def _hit_json(hit) -> dict:
+    c = hit.chunk
+    return {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "article_id": c.article_id, "title": c.title,
+            "text": c.text, "start": c.start, "end": c.end, "score": hit.score,
+            "scores": {"dense": hit.dense, "lexical": hit.lexical}}
+
+
+@cli.command()
+@click.argument("doc_ids", nargs=-1, required=True)
+@click.pass_context
+@_friendly
+def remove(ctx: click.Context, doc_ids: tuple[str, ...]):
+    """Remove documents by id (the file name)."""
+    for doc in _engine(ctx).remove(list(doc_ids)):
+        click.echo(f"removed {doc.doc_id}: {doc.articles} articles, {doc.chunks} chunks")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@_friendly
+def info(ctx: click.Context, as_json: bool):
+    """Show the current build: model, counts, documents."""
+    snap = _engine(ctx).snapshot()
+    docs = snap.store.documents()
+    if as_json:
+        click.echo(json.dumps({"manifest": snap.manifest, "documents": [d.__dict__ for d in docs]},
+                              ensure_ascii=False, indent=2))
+        return
+    m = snap.manifest
+    click.echo(f"build      {m['build_id']}  ({m['created_at']})")
+    click.echo(f"model      {m['model']['name']}  dim {m['model']['dim']}")
+    click.echo(f"vectors    {m['vector_index']['kind']}  {m['counts']['vectors']}")
+    click.echo(f"counts     {m['counts']['documents']} documents, {m['counts']['articles']} articles, "
+               f"{m['counts']['chunks']} chunks")
+    for d in docs:
+        click.echo(f"  {d.doc_id}  {d.articles} articles, {d.chunks} chunks, {d.chars} chars")
+
+
+def main():  # pragma: no cover
+    cli(prog_name="rag")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

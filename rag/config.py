@@ -1,0 +1,66 @@
+"""Settings, validated, from environment variables (prefix RAG_) or a .env file. Used by the CLI and the
+HTTP service; the library itself takes plain arguments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from .embedders import DEFAULT_MODEL
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RAG_", env_file=".env", extra="ignore")
+
+    # index and model
+    index_dir: Path = Path("index")
+    model: str = DEFAULT_MODEL
+    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    threads: int = Field(2, ge=1, le=64)
+    chunk_size: int = Field(300, ge=50, le=4000)
+    chunk_overlap: int = Field(80, ge=0, le=1000)
+    ivf_threshold: int = Field(50_000, ge=1000)
+
+    # retrieval
+    search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    analyzer: Literal["bigram", "jieba"] = "bigram"
+    rrf_k: int = Field(60, ge=1)
+    dense_weight: float = Field(1.0, ge=0)
+    lexical_weight: float = Field(1.0, ge=0)
+
+    # answers
+    refuse_below: float = Field(0.80, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = Field(60.0, gt=0)
+
+    # HTTP service
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    api_key: str | None = None
+    admin_key: str | None = None
+    cors_origins: Annotated[list[str], NoDecode] = []
+    rate_limit: int = Field(120, ge=0, description="requests per client per minute; 0 turns it off")
+    max_question_chars: int = Field(500, ge=1)
+    max_top_k: int = Field(50, ge=1)
+    max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value):
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _url(cls, value):
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"RAG_LLM_BASE_URL must start with http:// or https://, got '{value}'")
+        return value

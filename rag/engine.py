@@ -1,0 +1,72 @@
+"""The assembled pipeline the CLI and the service share: embedder + index + retriever, with the live
+snapshot swapped in after each write so readers never see a half-written index."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from .chunking import ChunkerConfig
+from .config import Settings
+from .embedders import Embedder, load_embedder
+from .index import AddResult, Index, Snapshot
+from .loading import Source
+from .retrieval import Retriever, SearchConfig, SearchResult
+from .store import DocumentInfo
+from .vectors import VectorPolicy
+
+
+def search_config(settings: Settings) -> SearchConfig:
+    return SearchConfig(mode=settings.search_mode, analyzer=settings.analyzer, rrf_k=settings.rrf_k,
+                        dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+
+
+class Engine:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time is fastest single-threaded on 2 cores
+        self.settings = settings
+        self.embedder = embedder or load_embedder(
+            settings.model, cache_dir=settings.index_dir / "models", backend=settings.embed_backend,
+            query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix, threads=settings.threads)
+        self.index = Index(settings.index_dir, self.embedder,
+                           ChunkerConfig(size=settings.chunk_size, overlap=min(settings.chunk_overlap,
+                                                                               settings.chunk_size - 1)),
+                           VectorPolicy(ivf_threshold=settings.ivf_threshold))
+        self.config = search_config(settings)
+        self._snapshot: Snapshot | None = None
+        self._swap = threading.Lock()
+        self._writer = threading.Lock()
+
+    def snapshot(self) -> Snapshot:
+        with self._swap:
+            if self._snapshot is None:
+                self._snapshot = self.index.open()
+            return self._snapshot
+
+    def has_index(self) -> bool:
+        return self.index.exists()
+
+    def _reload(self) -> None:
+        fresh = self.index.open()
+        with self._swap:
+            # The old snapshot is left to the garbage collector: a request may still be reading it.
+            self._snapshot = fresh
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+               config: SearchConfig | None = None) -> SearchResult:
+        return Retriever(self.snapshot(), self.embedder, self.config).search(query, k, doc_ids, config)
+
+    def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
+            rebuild: bool = False) -> list[AddResult]:
+        with self._writer:
+            results = self.index.add(sources, progress=progress, rebuild=rebuild)
+            self._reload()
+            return results
+
+    def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
+        with self._writer:
+            removed = self.index.remove(doc_ids)
+            self._reload()
+            return removed

@@ -1,0 +1,72 @@
+"""Reading source files: which formats we take and the errors that name what is wrong."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPPORTED_SUFFIXES = (".txt", ".md")
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class LoadError(ValueError):
+    """A source file that cannot be indexed; the message names the file and the reason."""
+
+
+@dataclass(frozen=True)
+class Source:
+    doc_id: str  # the file name: citations point at it
+    text: str  # decoded text; every offset in the index counts characters of this string
+    sha256: str
+    path: str
+
+
+def decode(name: str, data: bytes) -> Source:
+    """Validate and decode an uploaded or read file."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"{name}: unsupported file type '{suffix or '(none)'}'; "
+                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+    if len(data) > MAX_BYTES:
+        raise LoadError(f"{name}: file is {len(data)} bytes, over the limit of {MAX_BYTES}")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LoadError(f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                        "convert it to UTF-8 first") from None
+    if not text.strip():
+        raise LoadError(f"{name}: file is empty")
+    if "\x00" in text:
+        raise LoadError(f"{name}: contains NUL characters; is it a binary file?")
+    return Source(doc_id=Path(name).name, text=text, sha256=hashlib.sha256(data).hexdigest(), path=name)
+
+
+def read(path: Path) -> Source:
+    if not path.exists():
+        raise LoadError(f"{path}: no such file")
+    if not path.is_file():
+        raise LoadError(f"{path}: not a file")
+    source = decode(path.name, path.read_bytes())
+    return Source(doc_id=source.doc_id, text=source.text, sha256=source.sha256, path=str(path))
+
+
+def expand(paths: list[Path]) -> list[Path]:
+    """Files named directly, plus the supported files inside named directories (sorted)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in SUPPORTED_SUFFIXES and p.is_file())
+            if not found:
+                raise LoadError(f"{path}: no {'/'.join(SUPPORTED_SUFFIXES)} files in this directory")
+            files.extend(found)
+        elif not path.exists():
+            raise LoadError(f"{path}: no such file or directory")
+        else:
+            files.append(path)
+    names: dict[str, Path] = {}
+    for f in files:
+        if f.name in names and names[f.name] != f:
+            raise LoadError(f"{f}: same file name as {names[f.name]}; document ids are file names")
+        names[f.name] = f
+    return list(dict.fromkeys(files))

@@ -1,0 +1,108 @@
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25 over FTS5) legs fused by weighted reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+
+from .analyzers import ANALYZERS
+from .embedders import Embedder
+from .index import Snapshot
+from .textclean import CJK
+from .types import Chunk, Hit
+
+MODES = ("hybrid", "dense", "lexical")
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    mode: str = "hybrid"
+    analyzer: str = "bigram"
+    candidates: int = 50  # per leg, before fusion
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    dedupe_threshold: float = 0.85  # bigram Jaccard at which two hits count as the same passage
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise ValueError(f"unknown search mode '{self.mode}'; choose one of {', '.join(MODES)}")
+        if self.analyzer not in ANALYZERS:
+            raise ValueError(f"unknown analyzer '{self.analyzer}'; choose one of {', '.join(ANALYZERS)}")
+        if self.candidates < 1 or self.rrf_k < 1:
+            raise ValueError("candidates and rrf_k must be at least 1")
+        if self.dense_weight < 0 or self.lexical_weight < 0:
+            raise ValueError("leg weights cannot be negative")
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def _grams(text: str) -> set[str]:
+    s = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
+    return {s[i : i + 2] for i in range(len(s) - 1)}
+
+
+def _collapse(hits: list[Hit], threshold: float) -> list[Hit]:
+    """Fold near-identical passages (a section printed twice, a page indexed under two names) together."""
+    kept: list[tuple[Hit, set[str]]] = []
+    for hit in hits:
+        grams = _grams(hit.chunk.text)
+        for i, (other, other_grams) in enumerate(kept):
+            union = grams | other_grams
+            if union and len(grams & other_grams) / len(union) >= threshold:
+                kept[i] = (Hit(other.chunk, other.score, other.dense, other.lexical,
+                               other.duplicates + (hit.chunk.chunk_id,)), other_grams)
+                break
+        else:
+            kept.append((hit, grams))
+    return [h for h, _ in kept]
+
+
+class Retriever:
+    def __init__(self, snapshot: Snapshot, embedder: Embedder, config: SearchConfig = SearchConfig()):
+        self.snapshot = snapshot
+        self.embedder = embedder
+        self.config = config
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+               config: SearchConfig | None = None) -> SearchResult:
+        cfg = config or self.config
+        if not query or not query.strip():
+            raise ValueError("the query is empty")
+        if k < 1:
+            raise ValueError(f"k must be at least 1, got {k}")
+        timings: dict[str, float] = {}
+        store, vectors = self.snapshot.store, self.snapshot.vectors
+        allowed = store.chunk_rows(doc_ids) if doc_ids is not None else None
+        pool = max(cfg.candidates, k * 2)
+        dense: list[tuple[int, float]] = []
+        lexical: list[tuple[int, float]] = []
+        if cfg.mode in ("hybrid", "dense"):
+            t = time.perf_counter()
+            qvec = self.embedder.embed_query(query)
+            timings["embed"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            dense = vectors.search(qvec, pool, allowed)
+            timings["dense"] = (time.perf_counter() - t) * 1000
+        if cfg.mode in ("hybrid", "lexical"):
+            t = time.perf_counter()
+            lexical = store.lexical_search(query, cfg.analyzer, pool, doc_ids)
+            timings["lexical"] = (time.perf_counter() - t) * 1000
+        t = time.perf_counter()
+        fused: dict[int, float] = {}
+        for weight, leg in ((cfg.dense_weight, dense), (cfg.lexical_weight, lexical)):
+            for rank, (rowid, _) in enumerate(leg):
+                fused[rowid] = fused.get(rowid, 0.0) + weight / (cfg.rrf_k + rank + 1)
+        dense_of, lexical_of = dict(dense), dict(lexical)
+        order = sorted(fused, key=fused.get, reverse=True)[: pool]
+        chunks: dict[int, Chunk] = store.chunks_by_id(order)
+        hits = [Hit(chunks[i], fused[i], dense_of.get(i), lexical_of.get(i)) for i in order if i in chunks]
+        hits = _collapse(hits, cfg.dedupe_threshold)[:k]
+        timings["fuse"] = (time.perf_counter() - t) * 1000
+        timings["total"] = sum(timings.values())
+        return SearchResult(hits=hits, timings_ms={k_: round(v, 2) for k_, v in timings.items()})

@@ -1,0 +1,199 @@
+"""The SQLite store of one index build: documents, articles, chunks, the FTS5 lexical index, and the
+embedding cache (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing)."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from . import analyzers
+from .loading import Source
+from .types import Article, Chunk
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, chars INTEGER NOT NULL,
+    articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS sources (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, title TEXT NOT NULL,
+    title_source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, article_id TEXT NOT NULL,
+    title TEXT NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    ordinal INTEGER NOT NULL, embed_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(bigram, jieba, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
+"""
+
+
+def embed_text(chunk: Chunk) -> str:
+    """What the embedder sees: the article title gives the passage its context."""
+    return f"{chunk.title}\n{chunk.text}"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    doc_id: str
+    path: str
+    sha256: str
+    chars: int
+    articles: int
+    chunks: int
+    added_at: str
+
+
+class Store:
+    def __init__(self, path: Path, readonly: bool = False):
+        self.path = path
+        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
+        self.db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        self.db.row_factory = sqlite3.Row
+        self._lock = threading.Lock()  # one connection shared by the server's threads
+        if not readonly:
+            self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- reads ----------------------------------------------------------------------------------
+    def _rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def documents(self) -> list[DocumentInfo]:
+        return [DocumentInfo(**dict(r)) for r in self._rows("SELECT * FROM documents ORDER BY doc_id")]
+
+    def document(self, doc_id: str) -> DocumentInfo | None:
+        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        return DocumentInfo(**dict(rows[0])) if rows else None
+
+    def source_text(self, doc_id: str) -> str | None:
+        rows = self._rows("SELECT text FROM sources WHERE doc_id = ?", (doc_id,))
+        return rows[0]["text"] if rows else None
+
+    def articles(self, doc_id: str) -> list[dict]:
+        return [dict(r) for r in self._rows(
+            "SELECT article_id, ordinal, title, title_source, start, end FROM articles "
+            "WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def counts(self) -> dict[str, int]:
+        return {t: self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("documents", "articles", "chunks")}
+
+    def chunks_by_id(self, ids: Iterable[int]) -> dict[int, Chunk]:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self._rows(f"SELECT * FROM chunks WHERE id IN ({marks})", ids)
+        return {r["id"]: _chunk(r) for r in rows}
+
+    def chunk_rows(self, doc_ids: Sequence[str] | None = None) -> list[int]:
+        if doc_ids is None:
+            return [r["id"] for r in self._rows("SELECT id FROM chunks")]
+        marks = ",".join("?" * len(doc_ids))
+        return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", list(doc_ids))]
+
+    def lexical_search(self, query: str, analyzer: str, k: int, doc_ids: Sequence[str] | None = None
+                       ) -> list[tuple[int, float]]:
+        """BM25 over one analyzer's column: [(row id, score)], best first, score higher is better."""
+        terms = list(dict.fromkeys(analyzers.get(analyzer)(query)))
+        if not terms:
+            return []
+        match = f"{analyzer} : (" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
+        weights = ", ".join("1.0" if name == analyzer else "0.0" for name in analyzers.ANALYZERS)
+        sql = f"SELECT rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
+        params: list = [match]
+        if doc_ids is not None:
+            sql += f" AND rowid IN (SELECT id FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}))"
+            params.extend(doc_ids)
+        sql += " ORDER BY s LIMIT ?"
+        params.append(k)
+        return [(r["rowid"], -r["s"]) for r in self._rows(sql, params)]
+
+    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        for i in range(0, len(hashes), 500):
+            batch = list(hashes[i : i + 500])
+            rows = self._rows(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
+                              f"({','.join('?' * len(batch))})", [model, *batch])
+            out.update({r["text_hash"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
+        return out
+
+    def all_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
+        """(row ids, vectors) of every chunk, from the embedding cache."""
+        rows = self._rows("SELECT c.id, e.vector FROM chunks c JOIN embeddings e "
+                          "ON e.text_hash = c.embed_hash AND e.model = ? ORDER BY c.id", (model,))
+        ids = np.array([r["id"] for r in rows], dtype=np.int64)
+        vecs = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]) if rows else None
+        return ids, vecs
+
+    # -- writes (only ever on a build's private copy) ------------------------------------------
+    def transaction(self):
+        return _Transaction(self)
+
+    def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                            [(model, h, v.astype(np.float32).tobytes()) for h, v in vectors.items()])
+
+    def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
+        """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids)."""
+        self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks) VALUES (?,?,?,?,?,?)",
+                        (source.doc_id, source.path, source.sha256, len(source.text), len(articles), len(chunks)))
+        self.db.execute("INSERT INTO sources VALUES (?, ?)", (source.doc_id, source.text))
+        self.db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", [
+            (a.article_id, a.doc_id, a.ordinal, a.title, a.title_source, a.start, a.end) for a in articles])
+        ids = []
+        for c in chunks:
+            cur = self.db.execute(
+                "INSERT INTO chunks (chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
+                 text_hash(embed_text(c))))
+            rowid = cur.lastrowid
+            lexical = f"{c.title}\n{c.text}"
+            self.db.execute("INSERT INTO chunks_fts (rowid, bigram, jieba) VALUES (?, ?, ?)",
+                            (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
+            ids.append(rowid)
+        return ids
+
+    def remove_document(self, doc_id: str) -> list[int]:
+        ids = [r["id"] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        for table in ("chunks", "articles", "sources", "documents"):
+            self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        return ids
+
+    def prune_embeddings(self) -> None:
+        """Drop cached vectors that no chunk uses any more."""
+        self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT embed_hash FROM chunks)")
+
+
+class _Transaction:
+    def __init__(self, store: Store):
+        self.store = store
+
+    def __enter__(self):
+        self.store.db.execute("BEGIN")
+        return self.store
+
+    def __exit__(self, exc_type, *_):
+        self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def _chunk(r: sqlite3.Row) -> Chunk:
+    return Chunk(chunk_id=r["chunk_id"], doc_id=r["doc_id"], article_id=r["article_id"], title=r["title"],
+                 text=r["text"], start=r["start"], end=r["end"], ordinal=r["ordinal"])

@@ -1,0 +1,117 @@
+import re
+
+import pytest
+
+from rag.layout import split_articles
+from rag.textclean import ends_sentence
+
+from tests.conftest import SEEDS
+
+# The articles of each seed page, in page order, with the headline a reader sees in print. None: the
+# article has no printed headline on the page, so its title is taken from its lead sentence.
+EXPECTED = {
+    "000_323516209898d752.txt": [
+        "太原市新时代文明实践中心试点建设现场观摩推进会召开",
+        "新时代文明实践中心探索新路径 打造群众身边的理论大课堂",
+        "西宁市召开推进会巩固深化全国文明城市创建工作",
+        None,  # 成都市总工会 (本报讯, no headline printed)
+    ],
+    "001_21410412343ccd66.txt": [
+        "广西召开座谈交流会部署全国文明城市创建工作",
+        "强化责任担当 凝聚磅礴伟力 ——2020年曲靖市宣传思想工作综述",
+        "嘉峪关·为新一轮全国文明城市创建开好局起好步",  # printed below its body
+        None,  # photo news: 爱湖村
+        "新时代文明实践中心建设的“海淀路径”探索",
+    ],
+    "002_585aae8c6ae96317.txt": [
+        "以实践之力筑造“百姓之家” ——甘肃省白银市全力探索国家级新时代文明实践中心试点建设的“铜城路径”",
+        "广汉党校推动党员干部党史学习教育落地落实",
+        None,  # photo news: 凯里市第十三幼儿园
+        "大同市平城区“四大课堂”汲取党史智慧",
+        "青海省德令哈市：以「童心向党」系列活动为契机筑牢未成年人精神之基",  # printed at the end of the page
+        "麟游县召开创建全国文明城市动员大会",
+    ],
+    "003_fb165993d270e350.txt": [
+        "文明实践在守正创新中“聚势蝶变” ——海淀区新时代文明实践中心“先行试验区”建设的创新探索",
+        "青海省海东市乐都区多举措助力新时代文明实践多点开花",
+        None,  # photo news: 峡江县育苗工厂
+        "潮州：小景观推动大文明 助力全国文明城市创建",
+    ],
+    "004_b3238fd52c02d4da.txt": [
+        "以“人民为中心”打造“实践汇——新时代文明实践课堂”，推动文明实践与社会治理双向赋能双向提升 "
+        "徐汇：新时代文明实践，加码软实力汇聚发展力",
+    ],
+}
+
+
+def _articles(name):
+    return split_articles(name, (SEEDS / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_articles_and_headlines(name):
+    articles = _articles(name)
+    assert [a.title if a.title_source == "headline" else None for a in articles] == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_offsets_point_at_the_article_text(name):
+    source = (SEEDS / name).read_text(encoding="utf-8")
+    for article in _articles(name):
+        for i in range(0, len(article.text), 37):
+            ch = article.text[i]
+            if ch == "\n":
+                continue
+            original = source[article.body.origin[i]]
+            # Repairs keep each character's origin; only punctuation width may differ.
+            assert original == ch or (original in ",;:()?!" and ch in "，；：（）？！"), (i, ch, original)
+        span = source[article.start:article.end]
+        assert article.text[:6] in span.replace("\n", "").replace(" ", "") or \
+            article.text[:6].replace("（", "(").replace("）", ")").replace("，", ",") in span.replace("\n", "")
+
+
+def test_letter_spacing_is_collapsed():
+    text = "\n".join(a.text for a in _articles("000_323516209898d752.txt"))
+    assert "富裕美丽太原新篇章" in text
+    assert "记者胡桂芳" in text
+    assert re.search(r"[\u4e00-\u9fff] [\u4e00-\u9fff] [\u4e00-\u9fff]", text) is None
+
+
+def test_half_width_punctuation_is_unified():
+    text = "\n".join(a.text for a in _articles("001_21410412343ccd66.txt"))
+    assert "本报讯（桂文）近日，广西壮族自治区" in text
+    assert re.search(r"[\u4e00-\u9fff],[\u4e00-\u9fff]", text) is None
+
+
+def test_page_furniture_is_dropped():
+    text = "\n".join(a.text + a.title for name in EXPECTED for a in _articles(name))
+    for furniture in ("600592", "龙轴杯", "联办", "报社官方微信", "刘敬胜 李霞 李冉 摄", "陈福平摄", "龙令智"):
+        assert furniture not in text
+
+
+def test_section_printed_twice_is_kept_once():
+    text = _articles("004_b3238fd52c02d4da.txt")[0].text
+    assert text.count("志愿服务队伍是开展新时代文明实践活动的中坚力量") == 1
+    assert text.count("宝怡乐") == 1
+
+
+def test_no_line_break_inside_a_sentence():
+    for name in EXPECTED:
+        for article in _articles(name):
+            paragraphs = article.text.split("\n")
+            for para, nxt in zip(paragraphs, paragraphs[1:]):
+                # A paragraph ends a sentence, or is a short heading line of its own, or is where the
+                # printed text itself breaks off (the page cuts a column before a sub-heading).
+                assert ends_sentence(para) or len(para) <= 40 or len(nxt) <= 40, (name, para)
+
+
+def test_a_headline_far_from_its_body_is_found():
+    articles = _articles("002_585aae8c6ae96317.txt")
+    delingha = next(a for a in articles if "德令哈" in a.title)
+    assert delingha.text.startswith("本报讯（旦正措额德木）")
+
+
+def test_markdown_and_plain_text_without_layout():
+    articles = split_articles("note.txt", "这是一段没有标题的文字。它有两句话。")
+    assert len(articles) == 1 and articles[0].title_source == "lead"
+    assert articles[0].title == "这是一段没有标题的文字"
