@@ -23,8 +23,11 @@ def bigrams(text: str) -> list[str]:
 
 
 def jieba_words(text: str) -> list[str]:
+    import logging
+
     import jieba
 
+    jieba.setLogLevel(logging.WARNING)
     return [w.lower() for w in jieba.cut_for_search(text) if _RUNS.fullmatch(w)]
 
 

@@ -18,6 +18,7 @@ class Settings(BaseSettings):
     # index and model
     index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
+    model_dir: Path | None = Field(None, description="where the rebuilt model is cached (default: INDEX_DIR/models)")
     embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
     query_prefix: str | None = None
     passage_prefix: str | None = None

@@ -28,7 +28,7 @@ class Engine:
         faiss.omp_set_num_threads(1)  # one query at a time is fastest single-threaded on 2 cores
         self.settings = settings
         self.embedder = embedder or load_embedder(
-            settings.model, cache_dir=settings.index_dir / "models", backend=settings.embed_backend,
+            settings.model, cache_dir=settings.model_dir or settings.index_dir / "models", backend=settings.embed_backend,
             query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix, threads=settings.threads)
         self.index = Index(settings.index_dir, self.embedder,
                            ChunkerConfig(size=settings.chunk_size, overlap=min(settings.chunk_overlap,

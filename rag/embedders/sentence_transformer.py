@@ -22,6 +22,10 @@ class SentenceTransformerEmbedder:
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()  # no load reports or progress bars on a user's terminal
+        hf_logging.disable_progress_bar()
 
         if threads:
             # Each native pool (torch, faiss, onnxruntime) sized explicitly: oversubscribed pools on

@@ -1,0 +1,57 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import cli
+from tests.conftest import MODEL_CACHE
+
+
+@pytest.fixture
+def run(monkeypatch):
+    monkeypatch.setenv("RAG_MODEL_DIR", str(MODEL_CACHE))
+
+    def _run(*args):
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return _run
+
+
+def test_search_json(run, seeds_index_dir):
+    r = run("--index-dir", str(seeds_index_dir), "search", "德令哈红色电影", "-k", "3", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert len(data["results"]) == 3 and "total" in data["timings_ms"]
+    assert {"chunk_id", "doc_id", "title", "text", "start", "end", "score", "scores"} <= set(data["results"][0])
+
+
+def test_info(run, seeds_index_dir):
+    r = run("--index-dir", str(seeds_index_dir), "info")
+    assert r.exit_code == 0 and "5 documents" in r.output
+
+
+@pytest.mark.parametrize("args,message", [
+    (["index", "missing.txt"], "no such file or directory"),
+    (["search", "  "], "the query is empty"),
+    (["remove", "nope.txt"], "no such document: nope.txt"),
+])
+def test_mistakes_are_one_line_errors(run, index_copy, args, message):
+    r = run("--index-dir", str(index_copy), *args)
+    assert r.exit_code == 1
+    assert message in r.output and "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_search_without_an_index(run, tmp_path):
+    r = run("--index-dir", str(tmp_path / "empty"), "search", "问题")
+    assert r.exit_code == 1 and "no index" in r.output
+
+
+def test_index_then_remove(run, tmp_path):
+    doc = tmp_path / "page.txt"
+    doc.write_text("本报讯（记者）近日，某市举办了社区理发志愿服务活动，为老人免费理发。", encoding="utf-8")
+    idx = tmp_path / "idx"
+    r = run("--index-dir", str(idx), "index", str(doc))
+    assert r.exit_code == 0 and "added     page.txt" in r.output
+    r = run("--index-dir", str(idx), "remove", "page.txt")
+    assert r.exit_code == 0 and "removed page.txt" in r.output

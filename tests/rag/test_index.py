@@ -1,0 +1,146 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from rag import loading
+from rag.config import Settings
+from rag.engine import Engine
+from rag.index import Index, IndexStateError, NoIndex, _sha256
+from rag.loading import Source
+from rag.vectors import VectorPolicy
+from tests.conftest import MODEL_CACHE, REPO, SEEDS
+from tests.fakes import HashEmbedder
+
+
+def _source(doc_id, text):
+    import hashlib
+
+    return Source(doc_id=doc_id, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path=doc_id)
+
+
+def test_no_index_is_a_clear_error(tmp_path):
+    with pytest.raises(NoIndex, match="rag index"):
+        Index(tmp_path / "idx", HashEmbedder()).open()
+
+
+def test_manifest_records_the_build(seeds_index_dir, embedder):
+    snap = Index(seeds_index_dir, embedder).open()
+    m = snap.manifest
+    assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384
+    assert m["counts"]["documents"] == 5 and m["counts"]["chunks"] == m["counts"]["vectors"] > 50
+    assert m["chunker"]["size"] == 300 and m["vector_index"]["kind"] == "flat"
+    assert {"faiss", "jieba", "python", "sentence_transformers", "torch"} <= set(m["versions"])
+    for name, digest in m["checksums"].items():
+        assert _sha256(snap.path / name) == digest
+
+
+def test_add_remove_round_trip(index_copy, embedder):
+    engine = Engine(Settings(index_dir=index_copy), embedder=embedder)
+    before = engine.snapshot().store.counts()
+    hits = engine.search("龙传人志愿服务队有多少人", k=5).hits
+    assert any(h.chunk.doc_id == "004_b3238fd52c02d4da.txt" for h in hits)
+
+    engine.remove(["004_b3238fd52c02d4da.txt"])
+    for query in ("龙传人志愿服务队有多少人", "实践汇", "徐汇滨江水岸汇"):
+        for mode in ("hybrid", "dense", "lexical"):
+            from dataclasses import replace
+
+            hits = engine.search(query, k=50, config=replace(engine.config, mode=mode)).hits
+            assert all(h.chunk.doc_id != "004_b3238fd52c02d4da.txt" for h in hits)
+    assert engine.snapshot().vectors.size == engine.snapshot().store.counts()["chunks"]
+
+    results = engine.add([loading.read(SEEDS / "004_b3238fd52c02d4da.txt")])
+    assert results[0].status == "added"
+    assert engine.snapshot().store.counts() == before
+
+
+def test_reindexing_unchanged_files_changes_nothing(index_copy, embedder):
+    index = Index(index_copy, embedder)
+    before = index.open().manifest["counts"]
+    results = index.add([loading.read(p) for p in sorted(SEEDS.glob("*.txt"))])
+    assert {r.status for r in results} == {"unchanged"}
+    assert index.open().manifest["counts"] == before
+
+
+def test_changed_file_replaces_its_old_chunks(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder())
+    index.add([_source("a.txt", "本报讯 第一版的内容讲的是志愿服务。")])
+    index.add([_source("a.txt", "本报讯 第二版的内容讲的是垃圾分类。")])
+    snap = index.open()
+    texts = [c.text for c in snap.store.chunks_by_id(snap.store.chunk_rows()).values()]
+    assert len(texts) == 1 and "垃圾分类" in texts[0]
+    assert snap.vectors.size == 1
+
+
+def test_removing_an_unknown_document_changes_nothing(index_copy, embedder):
+    index = Index(index_copy, embedder)
+    build = index.open().build_id
+    with pytest.raises(KeyError, match="no such document: nope.txt"):
+        index.remove(["000_323516209898d752.txt", "nope.txt"])
+    assert index.open().build_id == build
+    assert index.open().manifest["counts"]["documents"] == 5
+
+
+def test_an_index_built_with_another_model_is_refused(index_copy):
+    with pytest.raises(IndexStateError, match="was built with model"):
+        Index(index_copy, HashEmbedder()).open()
+
+
+def test_one_writer_at_a_time(tmp_path):
+    import fcntl
+
+    index = Index(tmp_path / "idx", HashEmbedder())
+    (tmp_path / "idx").mkdir()
+    with open(tmp_path / "idx" / ".lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        with pytest.raises(IndexStateError, match="another process"):
+            index.add([_source("a.txt", "内容。")])
+
+
+def test_ivf_above_the_threshold_keeps_recall(tmp_path):
+    from rag.vectors import build
+
+    rng = np.random.default_rng(1)
+    centers = rng.normal(size=(30, 32))
+    vecs = (centers[rng.integers(0, 30, 4000)] + 0.3 * rng.normal(size=(4000, 32))).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(100, 4100, dtype=np.int64)
+    index = build(ids, vecs, 32, VectorPolicy(ivf_threshold=1000, target_recall=0.95))
+    assert index.info.kind == "ivf" and index.info.recall_at_10 >= 0.95
+    top = index.search(vecs[5], 3)
+    assert top[0][0] == 105
+    index.remove([105])
+    assert all(i != 105 for i, _ in index.search(vecs[5], 10))
+    assert all(i in (200, 201) for i, _ in index.search(vecs[100], 5, allowed=[200, 201]))
+
+
+def test_a_killed_indexing_run_leaves_the_previous_index(index_copy, tmp_path, embedder):
+    before = json.loads((index_copy / "current" / "manifest.json").read_text())
+    docs = tmp_path / "more"
+    docs.mkdir()
+    for i in range(6):
+        for p in sorted(SEEDS.glob("*.txt")):
+            (docs / f"copy{i}_{p.name}").write_text(p.read_text(encoding="utf-8") + f"\n副本{i}。", encoding="utf-8")
+    env = {**os.environ, "RAG_INDEX_DIR": str(index_copy), "RAG_MODEL_DIR": str(MODEL_CACHE)}
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs)], cwd=REPO, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not list((index_copy / "builds").glob(".tmp-*")):
+        time.sleep(0.2)
+    assert list((index_copy / "builds").glob(".tmp-*")), "the indexing run never started writing"
+    time.sleep(2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    after = json.loads((index_copy / "current" / "manifest.json").read_text())
+    assert after["build_id"] == before["build_id"]
+    index = Index(index_copy, embedder)
+    assert index.open().store.counts()["documents"] == 5
+    # The next write clears what the killed run left behind.
+    index.remove(["000_323516209898d752.txt"])
+    assert not list((index_copy / "builds").glob(".tmp-*"))

@@ -1,0 +1,53 @@
+from dataclasses import replace
+
+import pytest
+
+from rag import loading
+from rag.config import Settings
+from rag.engine import Engine
+from tests.conftest import SEEDS
+
+
+@pytest.mark.parametrize("query,doc_id,needle", [
+    ("太原市文明实践中心观摩推进会在哪个区举行", "000_323516209898d752.txt", "晋源区"),
+    ("德令哈给小学生放了什么红色电影", "002_585aae8c6ae96317.txt", "英雄儿女"),
+    ("潮州建了多少座城市文明小景观", "003_fb165993d270e350.txt", "18座"),
+    ("嘉峪关列出了多少条工作任务清单", "001_21410412343ccd66.txt", "78条"),
+])
+def test_hybrid_finds_the_passage(seeds_engine, query, doc_id, needle):
+    hits = seeds_engine.search(query, k=3).hits
+    assert any(h.chunk.doc_id == doc_id and needle in h.chunk.text for h in hits)
+
+
+def test_results_carry_both_leg_scores(seeds_engine):
+    hits = seeds_engine.search("乐都区志愿服务队伍", k=10).hits
+    assert len(hits) == 10
+    assert any(h.dense is not None and h.lexical is not None for h in hits)
+    assert all(-1.0 <= h.dense <= 1.0 for h in hits if h.dense is not None)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical"])
+def test_single_leg_modes(seeds_engine, mode):
+    hits = seeds_engine.search("童心向党", k=5, config=replace(seeds_engine.config, mode=mode)).hits
+    assert hits and all((h.lexical is None) == (mode == "dense") for h in hits)
+
+
+def test_doc_filter(seeds_engine):
+    hits = seeds_engine.search("志愿服务", k=20, doc_ids=["003_fb165993d270e350.txt"]).hits
+    assert hits and {h.chunk.doc_id for h in hits} == {"003_fb165993d270e350.txt"}
+
+
+def test_near_duplicates_collapse(index_copy, embedder):
+    engine = Engine(Settings(index_dir=index_copy), embedder=embedder)
+    text = (SEEDS / "003_fb165993d270e350.txt").read_text(encoding="utf-8")
+    engine.add([loading.decode("003_copy.txt", text.encode())])
+    hits = engine.search("潮州城市文明小景观", k=10).hits
+    top = hits[0]
+    assert top.duplicates, "the copy of the same passage should be folded into the first hit"
+    assert len({h.chunk.text for h in hits}) == len(hits)
+
+
+def test_empty_query_is_refused(seeds_engine):
+    with pytest.raises(ValueError, match="empty"):
+        seeds_engine.search("   ")
