@@ -138,6 +138,47 @@ def info(ctx: click.Context, as_json: bool):
         click.echo(f"  {d.doc_id}  {d.articles} articles, {d.chunks} chunks, {d.chars} chars")
 
 
+@cli.command("eval")
+@click.argument("dataset", type=click.Path(exists=True, path_type=Path))
+@click.option("--url", help="Evaluate a running server instead of the local index.")
+@click.option("--api-key", envvar="RAG_API_KEY", help="Bearer key for --url.")
+@click.option("--only", type=click.Choice(["default", "all"]), default="all", show_default=True,
+              help="'default': only the configured setup; 'all': the retrieval ablations too.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("eval/reports"),
+              show_default=True, help="Where the Markdown report, chart and misses go.")
+@click.pass_context
+@_friendly
+def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, report_dir: Path):
+    """Score retrieval (and answers) on a question set and write a report."""
+    from . import datasets, evaluate, report
+
+    data = datasets.load(dataset)
+    if url:
+        from .engine import search_config
+
+        search = evaluate.remote_searcher(url, api_key)
+        base = search_config(ctx.obj["settings"])
+        passages = None
+        engine = None
+    else:
+        engine = _engine(ctx)
+        search = evaluate.local_searcher(engine)
+        base = engine.config
+        store = engine.snapshot().store
+        passages = {c.chunk_id: c.text for c in store.chunks_by_id(store.chunk_rows()).values()}
+    configs = {"default": base} if only == "default" else {**evaluate.variants(base), "default": base}
+    reports = []
+    for name, config in configs.items():
+        click.echo(f"running {name} ...", err=True)
+        reports.append(evaluate.evaluate_retrieval(data, search, config, name, passages))
+    click.echo(evaluate.table(reports))
+    answers = evaluate.evaluate_answers(data, engine) if engine is not None else None
+    if answers:
+        click.echo(evaluate.answer_table(answers))
+    written = report.write(report_dir, data, reports, answers)
+    click.echo(f"report: {written}")
+
+
 def main():  # pragma: no cover
     cli(prog_name="rag")
 

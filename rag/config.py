@@ -29,13 +29,14 @@ class Settings(BaseSettings):
 
     # retrieval
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
-    analyzer: Literal["bigram", "jieba"] = "bigram"
+    analyzer: Literal["bigram", "jieba", "bigram+jieba"] = "bigram+jieba"
+    fusion: Literal["blend", "rrf"] = "blend"
     rrf_k: int = Field(60, ge=1)
-    dense_weight: float = Field(1.0, ge=0)
+    dense_weight: float = Field(0.5, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
 
     # answers
-    refuse_below: float = Field(0.80, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")
+    refuse_below: float = Field(0.65, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

@@ -17,7 +17,8 @@ from .vectors import VectorPolicy
 
 
 def search_config(settings: Settings) -> SearchConfig:
-    return SearchConfig(mode=settings.search_mode, analyzer=settings.analyzer, rrf_k=settings.rrf_k,
+    return SearchConfig(mode=settings.search_mode, analyzer=settings.analyzer, fusion=settings.fusion,
+                        rrf_k=settings.rrf_k,
                         dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
 
 
