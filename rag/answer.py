@@ -83,15 +83,15 @@ def extractive(question: str, hits: list[Hit], embedder: Embedder, config: Answe
         return Answer(text=REFUSAL, citations=(), refused=True, evidence=scored[0][0] if scored else 0.0)
     best = scored[0][0]
     chosen = [s for s in scored if s[0] >= best - config.keep_within][: config.max_sentences]
-    numbers: dict[int, int] = {}
-    citations: list[Citation] = []
+    # A passage keeps its rank as its number, so the sources streamed before an answer and the
+    # markers inside it agree.
+    citations: dict[int, Citation] = {}
     parts: list[str] = []
     for _, passage, (a, b) in chosen:
-        if passage not in numbers:
-            numbers[passage] = len(numbers) + 1
-            citations.append(Citation(n=numbers[passage], hit=hits[passage], highlight=(a, b)))
-        parts.append(f"{hits[passage].chunk.text[a:b].strip()}[{numbers[passage]}]")
-    return Answer(text="".join(parts), citations=tuple(citations), refused=False, evidence=best)
+        n = passage + 1
+        citations.setdefault(n, Citation(n=n, hit=hits[passage], highlight=(a, b)))
+        parts.append(f"{hits[passage].chunk.text[a:b].strip()}[{n}]")
+    return Answer(text="".join(parts), citations=tuple(citations.values()), refused=False, evidence=best)
 
 
 _MARKER = re.compile(r"\[(\d+)\]")

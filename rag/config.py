@@ -49,8 +49,6 @@ class Settings(BaseSettings):
     admin_key: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = []
     rate_limit: int = Field(120, ge=0, description="requests per client per minute; 0 turns it off")
-    max_question_chars: int = Field(500, ge=1)
-    max_top_k: int = Field(50, ge=1)
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
 
     @field_validator("cors_origins", mode="before")

@@ -1,0 +1,1 @@
+"""HTTP service and chat widget for rag-zh."""

@@ -1,0 +1,117 @@
+"""The FastAPI application: `create_app()` assembles settings, the engine, guards and routes."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from rag.answer import AnswerConfig
+from rag.config import Settings
+from rag.engine import Engine
+from rag.llm import LLMClient, LLMConfig
+from rag.qa import QuestionAnswerer
+
+from .routes import ask, documents, health, openai_compat, search
+from .security import RateLimiter, origin_allowed
+
+STATIC = Path(__file__).parent / "static"
+MAX_JSON_BYTES = 64 * 1024
+log = logging.getLogger("rag.api")
+_UNGUARDED = ("/health", "/metrics", "/docs", "/openapi.json", "/redoc", "/widget.js", "/static/")
+
+
+def _log_json(**fields) -> None:
+    log.info(json.dumps(fields, ensure_ascii=False))
+
+
+def _error(status: int, detail: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status, headers=headers)
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if app.state.engine is None:
+            app.state.engine = Engine(settings)
+            app.state.qa.engine = app.state.engine
+        if app.state.engine.has_index():
+            app.state.engine.snapshot()  # load now, not on the first request
+        yield
+
+    app = FastAPI(title="rag-zh", version="0.1.0", lifespan=lifespan,
+                  description="Chinese semantic question answering with exact citations.")
+    llm = LLMClient(LLMConfig(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)) \
+        if settings.llm_base_url and settings.llm_model else None
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.qa = QuestionAnswerer(engine, AnswerConfig(refuse_below=settings.refuse_below), llm)  # type: ignore[arg-type]
+    app.state.limiter = RateLimiter(settings.rate_limit)
+    registry = CollectorRegistry()
+    app.state.registry = registry
+    requests = Counter("rag_requests_total", "HTTP requests", ["route", "method", "status"], registry=registry)
+    latency = Histogram("rag_request_seconds", "HTTP request latency", ["route"], registry=registry,
+                        buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next):
+        start = time.perf_counter()
+        path = request.url.path
+        guarded = not (path == "/" or path.startswith(_UNGUARDED))
+        response = None
+        if guarded and not origin_allowed(request, settings):
+            response = _error(403, f"origin {request.headers.get('origin')} is not allowed (RAG_CORS_ORIGINS)")
+        elif guarded and request.method != "OPTIONS" and (wait := request.app.state.limiter.check(request)):
+            response = _error(429, "too many requests; slow down", {"Retry-After": str(int(wait) + 1)})
+        else:
+            length = request.headers.get("content-length")
+            limit = settings.max_upload_bytes * 4 + 65536 if path == "/documents" else MAX_JSON_BYTES
+            if length and length.isdigit() and int(length) > limit:
+                response = _error(413, f"request body of {length} bytes is over the limit of {limit} bytes")
+        if response is None:
+            response = await call_next(request)
+        route = request.scope.get("route")
+        name = getattr(route, "path", "unmatched")
+        elapsed = time.perf_counter() - start
+        requests.labels(name, request.method, str(response.status_code)).inc()
+        latency.labels(name).observe(elapsed)
+        _log_json(event="request", id=uuid.uuid4().hex[:12], method=request.method, path=path,
+                  status=response.status_code, ms=round(elapsed * 1000, 2))
+        return response
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError):
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+            problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        return JSONResponse({"detail": "; ".join(problems), "errors": json.loads(json.dumps(exc.errors(), default=str))},
+                            status_code=422)
+
+    if settings.cors_origins:  # CORS only when configured
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type"], max_age=600)
+
+    for module in (health, search, ask, openai_compat, documents):
+        app.include_router(module.router)
+
+    @app.get("/", include_in_schema=False)
+    async def page():
+        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/widget.js", include_in_schema=False)
+    async def widget():
+        return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
+
+    return app

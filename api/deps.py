@@ -1,0 +1,48 @@
+"""Dependencies, as `Annotated` aliases the routes declare."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+
+from rag.config import Settings
+from rag.engine import Engine
+from rag.index import IndexStateError
+from rag.qa import QuestionAnswerer
+
+from . import security
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    if not engine.has_index():
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no index is loaded; build one with `rag index PATH`")
+    try:
+        engine.snapshot()
+    except IndexStateError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
+    return engine
+
+
+def get_qa(request: Request, engine: "EngineDep") -> QuestionAnswerer:
+    return request.app.state.qa
+
+
+def reader(request: Request, settings: "SettingsDep") -> None:
+    security.require_reader(request, settings)
+
+
+def writer(request: Request, settings: "SettingsDep") -> None:
+    security.require_writer(request, settings)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+QADep = Annotated[QuestionAnswerer, Depends(get_qa)]
+Reader = Depends(reader)
+Writer = Depends(writer)

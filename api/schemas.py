@@ -1,0 +1,138 @@
+"""Request and response bodies. Limits live here so that OpenAPI documents them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+
+MAX_QUERY_CHARS = 500
+MAX_TOP_K = 50
+
+
+class _Question(BaseModel):
+    @staticmethod
+    def _not_blank(value: str, what: str) -> str:
+        if not value.strip():
+            raise ValueError(f"the {what} is empty or only white space")
+        return value.strip()
+
+
+class SearchRequest(_Question):
+    query: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, examples=["德令哈给孩子们放了什么红色电影"])
+    top_k: int = Field(10, ge=1, le=MAX_TOP_K)
+    doc_ids: list[str] | None = Field(None, max_length=100, description="only search these documents")
+    mode: Literal["hybrid", "dense", "lexical"] | None = Field(None, description="override the configured mode")
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, v: str) -> str:
+        return cls._not_blank(v, "query")
+
+
+class LegScores(BaseModel):
+    dense: float | None = Field(None, description="cosine similarity, when the dense leg found the passage")
+    lexical: float | None = Field(None, description="BM25 score, when the lexical leg found the passage")
+
+
+class Passage(BaseModel):
+    chunk_id: str
+    doc_id: str
+    article_id: str
+    title: str
+    text: str
+    start: int = Field(..., description="character offset of the passage in the source file")
+    end: int
+    score: float
+
+
+class SearchHit(Passage):
+    scores: LegScores
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchHit]
+    timings_ms: dict[str, float]
+
+
+class AskRequest(_Question):
+    question: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, examples=["谁带着志愿者给居民理发？"])
+    top_k: int = Field(5, ge=1, le=20, description="passages the answer may draw on")
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, v: str) -> str:
+        return cls._not_blank(v, "question")
+
+
+class Citation(Passage):
+    n: int = Field(..., description="the number used in the answer's [n] markers")
+    highlight: tuple[int, int] = Field(..., description="the supporting sentence, as offsets into `text`")
+
+
+class AskResponse(BaseModel):
+    answer: str
+    citations: list[Citation]
+    refused: bool
+    timings_ms: dict[str, float]
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    chars: int
+    articles: int
+    chunks: int
+    sha256: str
+    added_at: str
+
+
+class UploadResult(BaseModel):
+    doc_id: str
+    status: Literal["added", "replaced", "unchanged"]
+    articles: int
+    chunks: int
+
+
+class UploadResponse(BaseModel):
+    documents: list[UploadResult]
+    build_id: str
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    model: str
+    build_id: str
+    documents: int
+    chunks: int
+    vector_index: str
+    answer_mode: Literal["extractive", "llm"]
+
+
+# -- OpenAI-compatible ----------------------------------------------------------------------------
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str | list[dict] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(part.get("text", "") for part in self.content if isinstance(part, dict))
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model: str = Field("rag-zh", max_length=200)
+    messages: list[ChatMessage] = Field(..., min_length=1, max_length=100)
+    stream: bool = False
+    top_k: int = Field(5, ge=1, le=20, description="extension: passages the answer may draw on")
+    temperature: float | None = Field(None, ge=0, le=2)
+    max_tokens: int | None = Field(None, ge=1)
+
+    @field_validator("messages")
+    @classmethod
+    def _has_question(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        users = [m for m in messages if m.role == "user"]
+        if not users or not users[-1].text().strip():
+            raise ValueError("the last user message is missing or empty")
+        if len(users[-1].text()) > MAX_QUERY_CHARS:
+            raise ValueError(f"the last user message is over {MAX_QUERY_CHARS} characters")
+        return messages

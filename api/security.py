@@ -1,0 +1,77 @@
+"""API keys, the Origin check and a per-client rate limit."""
+
+from __future__ import annotations
+
+import hmac
+import threading
+import time
+from collections import deque
+
+from fastapi import HTTPException, Request, status
+
+from rag.config import Settings
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _matches(token: str | None, *keys: str | None) -> bool:
+    return token is not None and any(k and hmac.compare_digest(token, k) for k in keys)
+
+
+def require_reader(request: Request, settings: Settings) -> None:
+    """Reads need the API key (or the admin key) when one is configured."""
+    if settings.api_key is None and settings.admin_key is None:
+        return
+    if settings.api_key is None:
+        return  # only writes are protected
+    if not _matches(_bearer(request), settings.api_key, settings.admin_key):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong API key (Authorization: Bearer …)",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+def require_writer(request: Request, settings: Settings) -> None:
+    """Writes need the admin key when one is configured, else the API key when that is."""
+    key = settings.admin_key or settings.api_key
+    if key is None:
+        return
+    if not _matches(_bearer(request), key):
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED if _bearer(request) is None else status.HTTP_403_FORBIDDEN,
+                            "this endpoint needs the admin key (Authorization: Bearer …)",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+def origin_allowed(request: Request, settings: Settings) -> bool:
+    """A browser call from another origin must come from one listed in RAG_CORS_ORIGINS."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a cross-origin browser call
+    own = f"{request.url.scheme}://{request.url.netloc}"
+    return origin.rstrip("/") in (own, *settings.cors_origins)
+
+
+class RateLimiter:
+    """Sliding one-minute window per client (API key if given, else address)."""
+
+    def __init__(self, per_minute: int):
+        self.per_minute = per_minute
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, request: Request) -> float | None:
+        """None when the request may go on, else the seconds to wait."""
+        if self.per_minute <= 0:
+            return None
+        client = _bearer(request) or (request.client.host if request.client else "unknown")
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and now - hits[0] >= 60:
+                hits.popleft()
+            if len(hits) >= self.per_minute:
+                return 60 - (now - hits[0])
+            hits.append(now)
+            return None

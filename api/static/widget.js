@@ -1,0 +1,1 @@
+/* widget: see issue 4 */

@@ -1,0 +1,83 @@
+"""Generated answers through any OpenAI-compatible chat endpoint, grounded in numbered sources.
+
+The model sees the passages numbered [1]..[n], is told to cite them and to refuse when they do not
+answer; afterwards markers that point at no source are dropped, so every [n] left is a real citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import httpx
+
+from .answer import REFUSAL, check_markers
+from .types import Hit
+
+SYSTEM_PROMPT = (
+    "你是一个严谨的问答助手。只根据下面编号的资料回答问题，用中文作答。"
+    "每一句话后面用方括号标注它依据的资料编号，例如[1]或[2]。"
+    f"如果资料不能回答问题，只回答：{REFUSAL}"
+)
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str
+    model: str
+    api_key: str | None = None
+    timeout: float = 60.0
+    temperature: float = 0.1
+
+    def __post_init__(self):
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ValueError(f"LLM base URL must start with http:// or https://, got '{self.base_url}'")
+        if not self.model:
+            raise ValueError("an LLM model name is required (RAG_LLM_MODEL)")
+
+
+def build_messages(question: str, hits: list[Hit]) -> list[dict]:
+    sources = "\n\n".join(f"[{i}] 《{h.chunk.title}》（{h.chunk.doc_id}）\n{h.chunk.text}" for i, h in enumerate(hits, 1))
+    return [{"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"资料：\n{sources}\n\n问题：{question}"}]
+
+
+class LLMClient:
+    def __init__(self, config: LLMConfig):
+        self.config = config
+        headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+        self.http = httpx.Client(base_url=config.base_url.rstrip("/"), headers=headers, timeout=config.timeout)
+
+    def _body(self, messages: list[dict], stream: bool) -> dict:
+        return {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
+                "stream": stream}
+
+    def complete(self, question: str, hits: list[Hit]) -> tuple[str, list[int], bool]:
+        """(answer text with only valid markers, cited source numbers, refused)."""
+        r = self.http.post("/chat/completions", json=self._body(build_messages(question, hits), False))
+        r.raise_for_status()
+        text = r.json()["choices"][0]["message"]["content"] or ""
+        return finish(text, len(hits))
+
+    def stream(self, question: str, hits: list[Hit]) -> Iterator[str]:
+        """Raw content deltas as the model produces them (markers are checked by the caller at the end)."""
+        import json
+
+        with self.http.stream("POST", "/chat/completions",
+                              json=self._body(build_messages(question, hits), True)) as r:
+            r.raise_for_status()
+            for line in r.iter_lines():
+                if not line.startswith("data:"):
+                    continue
+                data = line[5:].strip()
+                if data == "[DONE]":
+                    break
+                delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
+                if delta:
+                    yield delta
+
+
+def finish(text: str, count: int) -> tuple[str, list[int], bool]:
+    text, cited = check_markers(text.strip(), count)
+    refused = REFUSAL[:6] in text or not cited
+    return (REFUSAL if refused else text), ([] if refused else cited), refused
