@@ -1,4 +1,9 @@
+import socket
+import threading
+import time
+
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -22,3 +27,30 @@ def make_client(index_copy, embedder):
 def client(make_client):
     with make_client() as c:
         yield c
+
+
+@pytest.fixture
+def live_server(index_copy, embedder):
+    """Start the real app on a free loopback port: live_server(**settings) -> base URL."""
+    servers = []
+
+    def start(**overrides) -> str:
+        settings = Settings(index_dir=index_copy, **overrides)
+        app = create_app(settings, Engine(settings, embedder=embedder))
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        thread = threading.Thread(target=srv.run, daemon=True)
+        thread.start()
+        deadline = time.time() + 30
+        while not srv.started and time.time() < deadline:
+            time.sleep(0.05)
+        servers.append((srv, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for srv, thread in servers:
+        srv.should_exit = True
+        thread.join(10)

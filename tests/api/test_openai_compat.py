@@ -1,35 +1,11 @@
 import json
 import re
-import socket
-import threading
-import time
-
 import pytest
-import uvicorn
 
 
 @pytest.fixture
-def server(index_copy, embedder):
-    """The real app on a loopback port, for the real `openai` client."""
-    from api.app import create_app
-    from rag.config import Settings
-    from rag.engine import Engine
-
-    settings = Settings(index_dir=index_copy, api_key="reader-key")
-    app = create_app(settings, Engine(settings, embedder=embedder))
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not srv.started and time.time() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(10)
+def server(live_server):
+    return live_server(api_key="reader-key")
 
 
 def test_openai_client_non_streaming(server):

@@ -1,0 +1,164 @@
+"""The widget end to end in a real headless Chromium (Debian's), embedded with one tag on another origin."""
+
+import shutil
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.browser
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+KEY = "widget-key"
+
+
+@pytest.fixture
+def host_page(tmp_path):
+    """Serve host pages from another origin; host_page(html) -> URL."""
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(tmp_path)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{srv.server_address[1]}"
+
+    def page(name: str, tag: str) -> str:
+        (tmp_path / name).write_text(
+            f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>内网首页</title>"
+            f"<style>* {{ color: red !important; font-size: 40px !important; }} button {{ display: none !important; }}</style>"
+            f"</head><body><h1>某单位内网</h1><p>正文内容</p>{tag}</body></html>", encoding="utf-8")
+        return f"{origin}/{name}"
+
+    page.origin = origin
+    yield page
+    srv.shutdown()
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium is not installed: `make test` installs Debian's chromium (make browser)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def _shadow(page, js: str):
+    return page.evaluate(f"() => {{ const r = document.querySelector('[data-rag-zh]').shadowRoot; return {js}; }}")
+
+
+def test_widget_answers_with_citations(live_server, host_page, browser):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    api = live_server(api_key=KEY, cors_origins=host_page.origin)
+    url = host_page("index.html", f'<script src="{api}/widget.js" data-api="{api}" data-title="资料问答" '
+                                  f'data-open="false" data-position="right" data-key="{KEY}" defer></script>')
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    # The host page's hostile CSS does not reach the widget.
+    assert _shadow(page, "getComputedStyle(r.querySelector('.launcher')).display") != "none"
+    assert _shadow(page, "r.querySelector('.launcher').getAttribute('aria-expanded')") == "false"
+
+    # Open from the keyboard.
+    page.keyboard.press("Tab")
+    assert _shadow(page, "r.activeElement && r.activeElement.className") == "launcher"
+    page.keyboard.press("Enter")
+    assert _shadow(page, "r.querySelector('.launcher').getAttribute('aria-expanded')") == "true"
+    assert _shadow(page, "r.querySelector('[role=dialog]').getAttribute('aria-labelledby')") == "rag-title"
+    assert _shadow(page, "r.activeElement.tagName") == "TEXTAREA"
+
+    # Shift+Enter makes a new line; Enter sends.
+    page.keyboard.type("谁带着志愿者")
+    page.keyboard.press("Shift+Enter")
+    assert _shadow(page, "r.querySelector('textarea').value") == "谁带着志愿者\n"
+    page.keyboard.press("Backspace")
+    page.keyboard.type("去居民区给居民理发？")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
+                           timeout=60000)
+    answer = _shadow(page, "r.querySelector('.bot').textContent")
+    assert "汤亚兴" in answer
+    assert _shadow(page, "r.querySelector('[role=log]').querySelectorAll('.msg').length") == 2
+
+    # A citation opens its source with the supporting sentence highlighted.
+    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite').focus()")
+    page.keyboard.press("Enter")
+    assert _shadow(page, "r.querySelector('.pop').hidden") is False
+    source = _shadow(page, "r.querySelector('.pop .src').textContent")
+    title = _shadow(page, "r.querySelector('.pop h3').textContent")
+    mark = _shadow(page, "r.querySelector('.pop mark').textContent")
+    assert "004_b3238fd52c02d4da.txt" in source and "徐汇" in title
+    assert "汤亚兴" in mark and mark in answer
+    page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
+
+    # Esc closes the pop-over (focus back on its citation), then the panel (focus back on the launcher).
+    page.keyboard.press("Escape")
+    assert _shadow(page, "r.querySelector('.pop').hidden") is True
+    assert _shadow(page, "r.activeElement.className") == "cite"
+    page.keyboard.press("Escape")
+    assert _shadow(page, "r.querySelector('.panel').hidden") is True
+    assert _shadow(page, "r.activeElement.className") == "launcher"
+    assert _shadow(page, "r.querySelector('.launcher').getAttribute('aria-expanded')") == "false"
+
+    # The conversation survives a navigation (sessionStorage); "新对话" clears it.
+    page.reload()
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page, "r.querySelector('.launcher').click()")
+    assert "汤亚兴" in _shadow(page, "r.querySelector('.bot').textContent")
+    assert _shadow(page, "r.querySelectorAll('.bot .cite').length") >= 1
+    _shadow(page, "r.querySelector('.new').click()")
+    assert _shadow(page, "r.querySelectorAll('.msg').length") == 0
+
+
+def test_widget_refusal_and_errors(live_server, host_page, browser):
+    api = live_server(api_key=KEY, cors_origins=host_page.origin)
+    page = browser.new_page()
+    page.goto(host_page("ok.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" data-open="true"></script>'))
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page, "(r.querySelector('textarea').value = '杭州亚运会的吉祥物叫什么？', r.querySelector('form').requestSubmit())")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot.refused')",
+                           timeout=60000)
+    assert _shadow(page, "r.querySelectorAll('.bot .cite').length") == 0
+    assert "未在资料中找到依据" in _shadow(page, "r.querySelector('.bot').textContent")
+    page.screenshot(path=str(ARTIFACTS / "widget-refused.png"))
+
+    # No key: 401 -> a short Chinese message, and the input stays usable.
+    page2 = browser.new_page()
+    page2.goto(host_page("nokey.html", f'<script src="{api}/widget.js" data-api="{api}" data-open="true"></script>'))
+    page2.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page2, "(r.querySelector('textarea').value = '潮州', r.querySelector('form').requestSubmit())")
+    page2.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot.error')")
+    assert "没有访问权限" in _shadow(page2, "r.querySelector('.bot.error').textContent")
+    assert _shadow(page2, "r.querySelector('form button').disabled") is False
+
+    # Server down: a connection message.
+    page3 = browser.new_page()
+    page3.goto(host_page("down.html", '<script src="' + api + '/widget.js" data-api="http://127.0.0.1:9" data-open="true"></script>'))
+    page3.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page3, "(r.querySelector('textarea').value = '潮州', r.querySelector('form').requestSubmit())")
+    page3.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot.error')")
+    assert "无法连接到服务器" in _shadow(page3, "r.querySelector('.bot.error').textContent")
+
+
+def test_full_page_chat_is_served(live_server, browser):
+    api = live_server()
+    page = browser.new_page(viewport={"width": 1000, "height": 700})
+    page.goto(api + "/")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    assert _shadow(page, "r.querySelector('.panel').hidden") is False
+    _shadow(page, "(r.querySelector('textarea').value = '潮州建成了多少座城市文明小景观？', r.querySelector('form').requestSubmit())")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
+                           timeout=60000)
+    assert "18座" in _shadow(page, "r.querySelector('.bot').textContent")
+    page.screenshot(path=str(ARTIFACTS / "full-page.png"))
