@@ -28,9 +28,9 @@ index: $(STAMP)
 serve: $(STAMP) index/current/manifest.json
 	$(PY) -m api
 
-# Debian's Chromium for the widget's browser test (as root: CI and developer machines are root here).
+# Debian's Chromium and a CJK font for the widget's browser test (root on CI and developer machines here).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && fc-list :lang=zh | grep -q . || { apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-wqy-zenhei >/dev/null; }
 
 test: $(STAMP) browser
 	$(PY) -m pytest -q

@@ -165,6 +165,7 @@
     pop.hidden = false;
     popOwner = owner;
     close.focus();
+    mark.scrollIntoView({ block: "nearest" });
   }
   function closePop(refocus) {
     if (pop.hidden) return;
