@@ -15,7 +15,7 @@ _CLAUSE = re.compile(r"[^，、：,]*[，、：,]?")
 
 @dataclass(frozen=True)
 class ChunkerConfig:
-    size: int = 300  # target characters per chunk
+    size: int = 250  # target characters per chunk (measured: see README, "Chunk size")
     overlap: int = 80  # the previous chunk's last sentence is repeated when it is at most this long
     min_size: int = 60  # a smaller tail is merged into the chunk before it
 

@@ -144,11 +144,13 @@ def info(ctx: click.Context, as_json: bool):
 @click.option("--api-key", envvar="RAG_API_KEY", help="Bearer key for --url.")
 @click.option("--only", type=click.Choice(["default", "all"]), default="all", show_default=True,
               help="'default': only the configured setup; 'all': the retrieval ablations too.")
+@click.option("--chunk-sizes", default="", help="Also re-chunk at these sizes, e.g. 150,300,400 (local only).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("eval/reports"),
               show_default=True, help="Where the Markdown report, chart and misses go.")
 @click.pass_context
 @_friendly
-def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, report_dir: Path):
+def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, chunk_sizes: str,
+             report_dir: Path):
     """Score retrieval (and answers) on a question set and write a report."""
     from . import datasets, evaluate, report
 
@@ -171,6 +173,12 @@ def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | 
     for name, config in configs.items():
         click.echo(f"running {name} ...", err=True)
         reports.append(evaluate.evaluate_retrieval(data, search, config, name, passages))
+    if chunk_sizes and engine is not None:
+        import tempfile
+
+        sizes = [int(s) for s in chunk_sizes.split(",") if s.strip()]
+        with tempfile.TemporaryDirectory() as tmp:
+            reports += evaluate.chunk_size_variants(engine, sizes, base, data, tmp)
     click.echo(evaluate.table(reports))
     answers = evaluate.evaluate_answers(data, engine) if engine is not None else None
     if answers:

@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)
-    chunk_size: int = Field(300, ge=50, le=4000)
+    chunk_size: int = Field(250, ge=50, le=4000)
     chunk_overlap: int = Field(80, ge=0, le=1000)
     ivf_threshold: int = Field(50_000, ge=1000)
 

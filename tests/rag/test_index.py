@@ -34,7 +34,7 @@ def test_manifest_records_the_build(seeds_index_dir, embedder):
     m = snap.manifest
     assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384
     assert m["counts"]["documents"] == 5 and m["counts"]["chunks"] == m["counts"]["vectors"] > 50
-    assert m["chunker"]["size"] == 300 and m["vector_index"]["kind"] == "flat"
+    assert m["chunker"]["size"] == 250 and m["vector_index"]["kind"] == "flat"
     assert {"faiss", "jieba", "python", "sentence_transformers", "torch"} <= set(m["versions"])
     for name, digest in m["checksums"].items():
         assert _sha256(snap.path / name) == digest
