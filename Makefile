@@ -38,9 +38,10 @@ test: $(STAMP) browser
 eval: $(STAMP)
 	$(VENV)/bin/rag eval eval/seeds
 
-bench: $(STAMP)
+bench: $(STAMP) index/current/manifest.json
 	$(PY) eval/bench_latency.py
 	$(PY) eval/bench_scale.py
+	$(PY) eval/bench_http.py
 
 clean:
 	rm -rf $(VENV) index/builds index/current index/models

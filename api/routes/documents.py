@@ -26,7 +26,7 @@ async def upload(files: Annotated[list[UploadFile], File(description=".txt or .m
     for f in files:  # validate every file before indexing any: an error writes nothing
         data = await f.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
-            raise HTTPException(status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+            raise HTTPException(413,
                                 f"{f.filename}: over the upload limit of {settings.max_upload_bytes} bytes")
         try:
             sources.append(loading.decode(f.filename or "upload.txt", data))
