@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import datasets, loading
+from rag import datasets
 from rag.chunking import sentences
 from rag.config import Settings
 from rag.engine import Engine
@@ -30,7 +30,6 @@ from rag.loading import Source
 from rag.mapped import Mapped
 from rag.store import embed_text, text_hash
 from rag.types import Article, Chunk
-from rag.vectors import VectorPolicy
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -66,7 +65,8 @@ def main() -> None:
                                         f"{doc_id}#0", "合成文章", text, c * 300, c * 300 + len(text), c))
                 body = Mapped("x", (0,))
                 src = Source(doc_id, "x", doc_id, doc_id)
-                ids = store.add_document(src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
+                with store.transaction():
+                    ids = store.add_document(src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
                 mix = seed_vecs[nrng.integers(0, len(seed_vecs), (len(chunks), 3))].sum(axis=1)
                 vecs = mix + 0.15 * nrng.normal(size=mix.shape)
                 vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)

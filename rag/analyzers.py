@@ -22,13 +22,20 @@ def bigrams(text: str) -> list[str]:
     return terms
 
 
-def jieba_words(text: str) -> list[str]:
+def jieba_module():
+    """jieba, initialised quietly (it logs its dictionary loading to stderr otherwise)."""
     import logging
 
     import jieba
 
-    jieba.setLogLevel(logging.WARNING)
-    return [w.lower() for w in jieba.cut_for_search(text) if _RUNS.fullmatch(w)]
+    if not jieba.dt.initialized:
+        jieba.setLogLevel(logging.WARNING)
+        jieba.initialize()
+    return jieba
+
+
+def jieba_words(text: str) -> list[str]:
+    return [w.lower() for w in jieba_module().cut_for_search(text) if _RUNS.fullmatch(w)]
 
 
 ANALYZERS: dict[str, Callable[[str], list[str]]] = {"bigram": bigrams, "jieba": jieba_words}

@@ -14,7 +14,6 @@ time (an advisory file lock).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import platform
@@ -30,6 +29,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from . import __version__
+from .checksums import file_sha256
 from .chunking import ChunkerConfig, chunk_article
 from .embedders import Embedder
 from .layout import split_articles
@@ -72,14 +72,6 @@ class Snapshot:
 
     def close(self) -> None:
         self.store.close()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _versions() -> dict:
@@ -212,7 +204,7 @@ class Index:
             "vector_index": info_dict(vectors.info),
             "counts": {**counts, "vectors": vectors.size},
             "versions": _versions(),
-            "checksums": {name: _sha256(path / name) for name in (STORE_FILE, VECTORS_FILE)},
+            "checksums": {name: file_sha256(path / name) for name in (STORE_FILE, VECTORS_FILE)},
         }
         tmp = path / (MANIFEST_FILE + ".tmp")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))

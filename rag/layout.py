@@ -162,10 +162,9 @@ def _classify(lines: list[_Line]) -> None:
 
 def _word_across(left: str, right: str) -> bool:
     """Whether a common word straddles the line break (`要充分盘` / `活用好` -> 盘活): a broken line."""
-    import jieba
+    from .analyzers import jieba_module
 
-    jieba.initialize()
-    return bool(left and right) and jieba.dt.FREQ.get(left[-1] + right[0], 0) >= 50
+    return bool(left and right) and jieba_module().dt.FREQ.get(left[-1] + right[0], 0) >= 50
 
 
 def _is_byline(text: str) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from .answer import REFUSAL, Answer, AnswerConfig, Citation, extractive, score_sentences
+from .embedders.cached import CachedEmbedder
 from .engine import Engine
 from .llm import LLMClient, finish
 from .types import Hit
@@ -24,6 +25,13 @@ class QuestionAnswerer:
         self.engine = engine
         self.config = config
         self.llm = llm
+        self._sentences: CachedEmbedder | None = None
+
+    @property
+    def sentence_embedder(self) -> CachedEmbedder:
+        if self._sentences is None or self._sentences.inner is not self.engine.embedder:
+            self._sentences = CachedEmbedder(self.engine.embedder)
+        return self._sentences
 
     def _retrieve(self, question: str, top_k: int) -> tuple[list[Hit], dict[str, float]]:
         result = self.engine.search(question, k=top_k)
@@ -33,7 +41,7 @@ class QuestionAnswerer:
         hits, timings = self._retrieve(question, top_k)
         t = time.perf_counter()
         if self.llm is None:
-            answer = extractive(question, hits, self.engine.embedder, self.config)
+            answer = extractive(question, hits, self.sentence_embedder, self.config)
         else:
             answer = self._generated(question, hits)
         timings["answer"] = round((time.perf_counter() - t) * 1000, 2)
@@ -52,7 +60,7 @@ class QuestionAnswerer:
         citations = []
         for n in cited:
             hit = hits[n - 1]
-            best = score_sentences(question, [hit], self.engine.embedder, self.config)
+            best = score_sentences(question, [hit], self.sentence_embedder, self.config)
             span = best[0][2] if best else (0, len(hit.chunk.text))
             citations.append(Citation(n=n, hit=hit, highlight=span))
         return Answer(text=text, citations=tuple(citations), refused=False, evidence=1.0)
@@ -67,7 +75,7 @@ class QuestionAnswerer:
 
         def deltas() -> Iterator[str]:
             if self.llm is None:
-                answer = extractive(question, hits, self.engine.embedder, self.config)
+                answer = extractive(question, hits, self.sentence_embedder, self.config)
                 state["answer"] = answer
                 # An extractive answer is whole at once; it is sent sentence by sentence.
                 for piece in _pieces(answer.text):

@@ -3,7 +3,6 @@ embedding cache (vectors keyed by model and text hash, so re-indexing unchanged 
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from . import analyzers
+from .checksums import text_sha256 as text_hash
 from .loading import Source
 from .types import Article, Chunk
 
@@ -38,10 +38,6 @@ CREATE TABLE IF NOT EXISTS embeddings (
 def embed_text(chunk: Chunk) -> str:
     """What the embedder sees: the article title gives the passage its context."""
     return f"{chunk.title}\n{chunk.text}"
-
-
-def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

