@@ -42,6 +42,7 @@ bench: $(STAMP) index/current/manifest.json
 	$(PY) eval/bench_latency.py
 	$(PY) eval/bench_scale.py
 	$(PY) eval/bench_http.py
+	$(PY) eval/bench_backends.py
 
 clean:
 	rm -rf $(VENV) index/builds index/current index/models

@@ -184,7 +184,9 @@ class Index:
         wants_ivf = n >= self.policy.ivf_threshold
         is_ivf = vectors.info.kind == "ivf"
         outgrown = is_ivf and n > 4 * (vectors.info.nlist / 4) ** 2  # 4x the size its lists were made for
-        if wants_ivf == is_ivf and not outgrown:
+        rejected = vectors.info.ivf_rejected_at
+        retry = not rejected or n >= 2 * rejected  # IVF missed its recall target: try again at twice the size
+        if (wants_ivf == is_ivf or (wants_ivf and not retry)) and not outgrown:
             return vectors
         ids, vecs = store.all_vectors(self.embedder.name)
         if vecs is None:

@@ -34,6 +34,7 @@ class VectorInfo:
     nlist: int = 0
     nprobe: int = 0
     recall_at_10: float = 1.0
+    ivf_rejected_at: int = 0  # collection size at which IVF missed the recall target (exact kept)
 
 
 class VectorIndex:
@@ -96,6 +97,11 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: VectorPolicy) 
     ivf.train(train)
     ivf.add_with_ids(vectors, np.asarray(ids, dtype=np.int64))
     nprobe, recall = _tune_nprobe(ivf, np.asarray(ids, dtype=np.int64), vectors, policy, rng)
+    if recall < policy.target_recall:
+        # No nprobe reaches the target on this collection: stay exact rather than lose results.
+        exact = VectorIndex(dim, info=VectorInfo(kind="flat", recall_at_10=1.0, ivf_rejected_at=len(ids)))
+        exact.add(ids, vectors)
+        return exact
     return VectorIndex(dim, ivf, VectorInfo(kind="ivf", nlist=nlist, nprobe=nprobe, recall_at_10=recall))
 
 

@@ -19,13 +19,26 @@ def export(folder: Path, quantized: bool) -> Path:
         from transformers import AutoModel
 
         onnx_dir.mkdir(exist_ok=True)
-        model = AutoModel.from_pretrained(str(folder)).eval()
+        bert = AutoModel.from_pretrained(str(folder)).eval()
+
+        class Encoder(torch.nn.Module):  # keyword arguments: the model's positional order varies by version
+            def __init__(self):
+                super().__init__()
+                self.bert = bert
+
+            def forward(self, input_ids, attention_mask):
+                return self.bert(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+        model = Encoder().eval()
         ids = torch.ones((1, 8), dtype=torch.long)
         tmp = onnx_dir / "model.onnx.tmp"
-        torch.onnx.export(model, (ids, torch.ones_like(ids)), str(tmp), input_names=["input_ids", "attention_mask"],
-                          output_names=["last_hidden_state"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
-                                        "last_hidden_state": {0: "batch", 1: "tokens"}})
+        with torch.no_grad():
+            torch.onnx.export(model, (ids, torch.ones_like(ids)), str(tmp),
+                              input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
+                              opset_version=17, dynamo=False,
+                              dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                            "attention_mask": {0: "batch", 1: "tokens"},
+                                            "last_hidden_state": {0: "batch", 1: "tokens"}})
         tmp.rename(plain)
     if not quantized:
         return plain

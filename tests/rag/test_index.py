@@ -145,3 +145,14 @@ def test_a_killed_indexing_run_leaves_the_previous_index(index_copy, tmp_path, e
     # The next write clears what the killed run left behind.
     index.remove(["000_323516209898d752.txt"])
     assert not list((index_copy / "builds").glob(".tmp-*"))
+
+
+def test_ivf_that_misses_the_recall_target_falls_back_to_exact():
+    from rag.vectors import build
+
+    rng = np.random.default_rng(2)
+    vecs = rng.normal(size=(3000, 32)).astype(np.float32)  # no cluster structure: IVF recall is poor
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    index = build(np.arange(3000, dtype=np.int64), vecs, 32, VectorPolicy(ivf_threshold=1000, target_recall=0.999))
+    assert index.info.kind == "flat" and index.info.ivf_rejected_at == 3000
+    assert index.search(vecs[7], 1)[0][0] == 7

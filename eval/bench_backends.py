@@ -1,0 +1,59 @@
+"""Embedding backends compared on the seeds: passage throughput, query latency, retrieval quality.
+
+    .venv/bin/python eval/bench_backends.py [--backends torch,onnx,onnx-int8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from rag import datasets, evaluate, loading
+from rag.chunking import sentences
+from rag.config import Settings
+from rag.engine import Engine
+from rag.evaluate import percentile
+from rag.layout import split_articles
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--backends", default="torch,onnx,onnx-int8")
+    ap.add_argument("--model-dir", default=str(REPO / "index" / "models"))
+    args = ap.parse_args()
+    data = datasets.load(REPO / "eval" / "seeds")
+    texts = [a.text[s:e] for p in sorted((REPO / "seeds").glob("*.txt"))
+             for a in split_articles(p.name, p.read_text(encoding="utf-8")) for s, e in sentences(a.text)][:300]
+    print("| backend | passages/s | query p50 ms | dense hit@1 | dense mrr@10 | default hit@1 | default mrr@10 |")
+    print("|---|---|---|---|---|---|---|")
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            engine = Engine(Settings(index_dir=Path(tmp), model_dir=Path(args.model_dir), embed_backend=backend))
+            emb = engine.embedder
+            emb.embed_passages(texts[:8])
+            t = time.perf_counter()
+            emb.embed_passages(texts)
+            rate = len(texts) / (time.perf_counter() - t)
+            qs = [q.question for q in data.questions]
+            ms = []
+            for q in qs:
+                t = time.perf_counter()
+                emb.embed_query(q)
+                ms.append((time.perf_counter() - t) * 1000)
+            engine.add([loading.read(p) for p in sorted((REPO / "seeds").glob("*.txt"))])
+            store = engine.snapshot().store
+            passages = {c.chunk_id: c.text for c in store.chunks_by_id(store.chunk_rows()).values()}
+            search = evaluate.local_searcher(engine)
+            dense = evaluate.evaluate_retrieval(data, search, replace(engine.config, mode="dense"), "dense", passages)
+            default = evaluate.evaluate_retrieval(data, search, engine.config, "default", passages)
+        print(f"| {backend} | {rate:.0f} | {percentile(ms, 50):.1f} | {dense.metrics['hit_rate@1']:.3f} | "
+              f"{dense.metrics['mrr@10']:.3f} | {default.metrics['hit_rate@1']:.3f} | {default.metrics['mrr@10']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

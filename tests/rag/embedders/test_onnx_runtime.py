@@ -1,0 +1,22 @@
+import numpy as np
+import pytest
+
+from rag.embedders import load_embedder
+from tests.conftest import MODEL_CACHE
+
+TEXTS = ["太原市新时代文明实践中心试点建设现场观摩推进会在晋源区举行。", "谁为居民理发？", "18座城市文明小景观"]
+
+
+@pytest.mark.parametrize("backend,floor", [("onnx", 0.999), ("onnx-int8", 0.95)])
+def test_onnx_backends_agree_with_torch(embedder, backend, floor):
+    onnx = load_embedder(cache_dir=MODEL_CACHE, backend=backend, threads=2)
+    assert onnx.name.endswith("#" + backend) and onnx.dim == embedder.dim
+    cos = (onnx.embed_passages(TEXTS) * embedder.embed_passages(TEXTS)).sum(axis=1)
+    assert cos.min() >= floor, cos
+    assert float(onnx.embed_query(TEXTS[1]) @ embedder.embed_query(TEXTS[1])) >= floor
+    assert np.allclose(np.linalg.norm(onnx.embed_passages(TEXTS), axis=1), 1.0, atol=1e-4)
+
+
+def test_unknown_backend_is_named():
+    with pytest.raises(ValueError, match="unknown embedding backend 'tpu'"):
+        load_embedder(cache_dir=MODEL_CACHE, backend="tpu")
