@@ -43,11 +43,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        if app.state.engine is None:
-            app.state.engine = Engine(settings)
-            app.state.qa.engine = app.state.engine
+        # The engine loads the model (seconds): at start-up, not on the first request.
+        app.state.engine = app.state.engine or Engine(settings)
+        app.state.qa = QuestionAnswerer(app.state.engine, AnswerConfig(refuse_below=settings.refuse_below), llm)
         if app.state.engine.has_index():
-            app.state.engine.snapshot()  # load now, not on the first request
+            app.state.engine.snapshot()
         yield
 
     app = FastAPI(title="rag-zh", version="0.1.0", lifespan=lifespan,
@@ -56,7 +56,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if settings.llm_base_url and settings.llm_model else None
     app.state.settings = settings
     app.state.engine = engine
-    app.state.qa = QuestionAnswerer(engine, AnswerConfig(refuse_below=settings.refuse_below), llm)  # type: ignore[arg-type]
     app.state.limiter = RateLimiter(settings.rate_limit)
     registry = CollectorRegistry()
     app.state.registry = registry

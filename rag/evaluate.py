@@ -5,7 +5,7 @@ from __future__ import annotations
 import statistics
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from .datasets import Dataset, Question, is_relevant, qrels
 from .retrieval import SearchConfig
@@ -131,8 +131,6 @@ def table(reports: list[VariantReport], columns=("hit_rate@1", "hit_rate@3", "hi
             f" | {r.latency_ms['p50']:.1f} | {r.latency_ms['p95']:.1f} |" for r in reports]
     return "\n".join([head, rule, *rows])
 
-
-ProgressFn = Callable[[str], None]
 
 
 @dataclass
