@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Callable, Iterator
 
 from .answer import REFUSAL, Answer, AnswerConfig, Citation, extractive, score_sentences
 from .embedders.cached import CachedEmbedder
@@ -65,10 +65,10 @@ class QuestionAnswerer:
             citations.append(Citation(n=n, hit=hit, highlight=span))
         return Answer(text=text, citations=tuple(citations), refused=False, evidence=1.0)
 
-    def stream(self, question: str, top_k: int = 5) -> tuple[list[Hit], Iterator[str], "Iterator[Answer]"]:
+    def stream(self, question: str, top_k: int = 5) -> tuple[list[Hit], Iterator[str], Callable[[], Answer]]:
         """The sources first, then the answer's text as it is produced, then the checked answer.
 
-        Returns (hits, deltas, final): iterate `deltas` to the end before taking `next(final)`.
+        Returns (hits, deltas, final): iterate `deltas` to the end before calling `final()`.
         """
         hits, _ = self._retrieve(question, top_k)
         state: dict[str, Answer] = {}
@@ -88,10 +88,7 @@ class QuestionAnswerer:
             text, cited, refused = finish("".join(parts), len(hits))
             state["answer"] = self._with_citations(question, hits, text, cited, refused)
 
-        def final() -> Iterator[Answer]:
-            yield state["answer"]
-
-        return hits, deltas(), final()
+        return hits, deltas(), lambda: state["answer"]
 
 
 def _pieces(text: str) -> list[str]:

@@ -61,7 +61,7 @@ def _stream(qa, question: str, top_k: int, cid: str, created: int, model: str) -
     yield _chunk(cid, created, model, {"role": "assistant", "content": ""}, sources=sources)
     for piece in deltas:
         yield _chunk(cid, created, model, {"content": piece})
-    answer = next(final)
+    answer = final()
     yield _chunk(cid, created, model, {}, "stop", citations=[c.model_dump() for c in citations(answer)],
                  refused=answer.refused)
     yield "data: [DONE]\n\n"
