@@ -44,6 +44,7 @@ _PHOTO_NEWS = re.compile(r"图为")  # a picture with its story, printed as an i
 _BULLET = re.compile(r"^[-•·]\s+")
 # A headline does not end on a particle or conjunction; a line broken mid-sentence often does.
 _NOT_LAST = "的和与及了把对为从将被向或并而且其这那各，、：；"
+_MD_HEADING = re.compile(r"(#{1,6})\s+")
 _OPEN, _CLOSE = "“‘《（(「『【", "”’》）)」』】"
 
 
@@ -62,6 +63,7 @@ class _Line:
     text: Mapped  # cleaned
     indented: bool
     kind: Kind = Kind.BODY
+    md_level: int = 0  # 1-6 for a Markdown `#` heading
 
 
 @dataclass
@@ -95,8 +97,14 @@ def _lines(source: str) -> list[_Line]:
         raw = match.group().rstrip("\r")
         if not raw.strip():
             continue
-        mapped = unify_punctuation(Mapped.slice_of(source, match.start(), match.start() + len(raw)))
-        out.append(_Line(raw=raw, text=mapped.strip(), indented=raw[:1] in " \t\u3000"))
+        mapped = unify_punctuation(Mapped.slice_of(source, match.start(), match.start() + len(raw))).strip()
+        md = _MD_HEADING.match(mapped.text)
+        if md:
+            mapped = mapped[md.end():].strip()
+            if not mapped.text:
+                continue
+        out.append(_Line(raw=raw, text=mapped, indented=raw[:1] in " \t\u3000",
+                         md_level=len(md.group(1)) if md else 0))
     return out
 
 
@@ -118,7 +126,9 @@ def _column_width(lines: list[_Line], i: int) -> float:
 def _classify(lines: list[_Line]) -> None:
     for line in lines:
         t = line.text.text
-        if _CREDIT.match(t):
+        if line.md_level:
+            line.kind = Kind.HEADING
+        elif _CREDIT.match(t):
             line.kind = Kind.CREDIT
         elif any(p.search(t) for p in _FURNITURE):
             line.kind = Kind.FURNITURE
@@ -276,6 +286,8 @@ def split_articles(doc_id: str, source: str) -> list[Article]:
     """The articles printed on one page, in page order."""
     lines = _lines(source)
     _classify(lines)
+    # In Markdown the top heading level present starts articles; deeper levels are sections.
+    top_md = min((ln.md_level for ln in lines if ln.md_level), default=0)
     bodies: list[_Body] = []
     groups: list[_Group] = []
     group: _Group | None = None
@@ -293,7 +305,7 @@ def split_articles(doc_id: str, source: str) -> list[Article]:
             continue
         para: _Paragraph = item[1]
         structural = group is not None and any(
-            ln.kind in (Kind.BYLINE, Kind.SUBTITLE) for _, ln in group.lines)
+            ln.kind in (Kind.BYLINE, Kind.SUBTITLE) or (top_md and ln.md_level == top_md) for _, ln in group.lines)
         file_start = group is not None and not bodies and group.lines[0][0] == 0
         new_body = not bodies or para.marker or para.caption or last_was_caption or structural or \
             (para.indented and group is None) or (file_start and group is not None)

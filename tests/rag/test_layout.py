@@ -117,3 +117,13 @@ def test_markdown_and_plain_text_without_layout():
     articles = split_articles("note.txt", "这是一段没有标题的文字。它有两句话。")
     assert len(articles) == 1 and articles[0].title_source == "lead"
     assert articles[0].title == "这是一段没有标题的文字"
+
+
+def test_markdown_headings_start_articles_and_sections_stay_inside():
+    md = ("# 第一篇：社区理发志愿服务\n\n某社区组织志愿者为老人免费理发。活动每月一次。\n\n## 活动安排\n\n每月第一个周六上午开展。\n\n"
+          "# 第二篇：图书馆流动书车\n\n图书馆推出流动书车，每周为村庄送书两次。\n")
+    articles = split_articles("notes.md", md)
+    assert [a.title for a in articles] == ["第一篇：社区理发志愿服务", "第二篇：图书馆流动书车"]
+    assert all(a.title_source == "headline" for a in articles)
+    assert "活动安排" in articles[0].text and "#" not in articles[0].text
+    assert md[articles[1].start:articles[1].end].startswith("图书馆推出流动书车")
