@@ -86,6 +86,20 @@ class DocumentOut(BaseModel):
     added_at: str
 
 
+class ArticleOut(BaseModel):
+    article_id: str
+    ordinal: int
+    title: str
+    title_source: Literal["headline", "lead"] = Field(..., description="printed headline, or taken from the lead")
+    start: int
+    end: int
+
+
+class DocumentDetail(BaseModel):
+    document: DocumentOut
+    articles: list[ArticleOut]
+
+
 class UploadResult(BaseModel):
     doc_id: str
     status: Literal["added", "replaced", "unchanged"]

@@ -88,6 +88,3 @@ def ends_sentence(text: str) -> bool:
     stripped = text.rstrip().rstrip(CLOSERS)
     return bool(stripped) and stripped[-1] in TERMINALS
 
-
-def cjk_ratio(text: str) -> float:
-    return sum(is_cjk(c) for c in text) / max(len(text), 1)

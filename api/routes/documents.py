@@ -8,14 +8,28 @@ from fastapi.concurrency import run_in_threadpool
 from rag import loading
 
 from ..deps import EngineDep, Reader, SettingsDep, Writer
-from ..schemas import DocumentOut, UploadResponse, UploadResult
+from ..schemas import DocumentDetail, DocumentOut, UploadResponse, UploadResult
 
 router = APIRouter(tags=["documents"])
 
 
+def _out(d) -> DocumentOut:
+    return DocumentOut(**{k: getattr(d, k) for k in DocumentOut.model_fields})
+
+
 @router.get("/documents", response_model=list[DocumentOut], dependencies=[Reader])
 async def list_documents(engine: EngineDep) -> list[DocumentOut]:
-    return [DocumentOut(**{k: getattr(d, k) for k in DocumentOut.model_fields}) for d in engine.snapshot().store.documents()]
+    return [_out(d) for d in engine.snapshot().store.documents()]
+
+
+@router.get("/documents/{doc_id}", response_model=DocumentDetail, dependencies=[Reader],
+            summary="One document with the articles found on it")
+async def get_document(doc_id: str, engine: EngineDep) -> DocumentDetail:
+    store = engine.snapshot().store
+    d = store.document(doc_id)
+    if d is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such document: {doc_id}")
+    return DocumentDetail(document=_out(d), articles=store.articles(doc_id))
 
 
 @router.post("/documents", response_model=UploadResponse, status_code=status.HTTP_201_CREATED,
@@ -48,5 +62,4 @@ async def delete(doc_id: str, engine: EngineDep) -> DocumentOut:
         removed = await run_in_threadpool(engine.remove, [doc_id])
     except KeyError as exc:
         raise HTTPException(status.HTTP_404_NOT_FOUND, exc.args[0]) from None
-    d = removed[0]
-    return DocumentOut(**{k: getattr(d, k) for k in DocumentOut.model_fields})
+    return _out(removed[0])

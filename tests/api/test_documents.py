@@ -67,3 +67,11 @@ def test_reads_are_served_while_a_write_runs(client):
         served += 1
     t.join()
     assert result["r"].status_code == 201 and served >= 1
+
+
+def test_document_detail_lists_its_articles(client):
+    body = client.get("/documents/002_585aae8c6ae96317.txt").json()
+    titles = [a["title"] for a in body["articles"]]
+    assert len(titles) == 6 and "麟游县召开创建全国文明城市动员大会" in titles
+    assert all(a["end"] > a["start"] for a in body["articles"])
+    assert client.get("/documents/nope.txt").status_code == 404
