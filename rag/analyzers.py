@@ -22,6 +22,13 @@ def bigrams(text: str) -> list[str]:
     return terms
 
 
+def squashed_bigrams(text: str) -> list[str]:
+    """Bigrams of the text with everything but CJK characters, letters and digits removed: a
+    similarity signature for comparing passages and headlines (not for BM25, which keeps runs apart)."""
+    chars = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
+    return [chars[i : i + 2] for i in range(len(chars) - 1)]
+
+
 def jieba_module():
     """jieba, initialised quietly (it logs its dictionary loading to stderr otherwise)."""
     import logging

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .analyzers import jieba_module, squashed_bigrams
 from .mapped import Mapped
 from .textclean import CJK, collapse_spacing, ends_sentence, unify_punctuation
 from .types import Article
@@ -172,8 +173,6 @@ def _classify(lines: list[_Line]) -> None:
 
 def _word_across(left: str, right: str) -> bool:
     """Whether a common word straddles the line break (`要充分盘` / `活用好` -> 盘活): a broken line."""
-    from .analyzers import jieba_module
-
     return bool(left and right) and jieba_module().dt.FREQ.get(left[-1] + right[0], 0) >= 50
 
 
@@ -224,11 +223,6 @@ def _items(lines: list[_Line]):
     yield from flush()
 
 
-def _bigrams(text: str) -> list[str]:
-    chars = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
-    return [chars[i : i + 2] for i in range(len(chars) - 1)]
-
-
 def _assign_orphans(bodies: list[_Body], groups: list[list[tuple[int, Mapped]]],
                     next_bodies: list[int | None]) -> None:
     """Give headlines printed away from their bodies to the body whose words they share distinctively.
@@ -237,13 +231,13 @@ def _assign_orphans(bodies: list[_Body], groups: list[list[tuple[int, Mapped]]],
     headline must beat every other body on the page by a margin, so column labels made of words
     every article uses (全国精神文明建设) are dropped rather than attached.
     """
-    grams = [set(_bigrams("".join(p.text.text for p in b.paragraphs))) for b in bodies]
+    grams = [set(squashed_bigrams("".join(p.text.text for p in b.paragraphs))) for b in bodies]
     df = Counter(g for s in grams for g in s)
     n = len(grams)
     for lines, next_body in zip(groups, next_bodies):
         best_of: dict[int, tuple[float, int]] = {}
         for pos, line in lines:
-            heading = _bigrams(line.text)
+            heading = squashed_bigrams(line.text)
             if len(heading) < 3:
                 continue
             idf = {g: math.log((n + 1) / (df.get(g, 0) + 0.5)) for g in heading}

@@ -25,13 +25,7 @@ class QuestionAnswerer:
         self.engine = engine
         self.config = config
         self.llm = llm
-        self._sentences: CachedEmbedder | None = None
-
-    @property
-    def sentence_embedder(self) -> CachedEmbedder:
-        if self._sentences is None or self._sentences.inner is not self.engine.embedder:
-            self._sentences = CachedEmbedder(self.engine.embedder)
-        return self._sentences
+        self.sentence_embedder = CachedEmbedder(engine.embedder)
 
     def _retrieve(self, question: str, top_k: int) -> tuple[list[Hit], dict[str, float]]:
         result = self.engine.search(question, k=top_k)

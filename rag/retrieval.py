@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
-from .analyzers import ANALYZERS
+from .analyzers import ANALYZERS, squashed_bigrams
 from .embedders import Embedder
 from .index import Snapshot
-from .textclean import CJK
 from .types import Chunk, Hit
 
 MODES = ("hybrid", "dense", "lexical")
@@ -53,16 +51,11 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _grams(text: str) -> set[str]:
-    s = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
-    return {s[i : i + 2] for i in range(len(s) - 1)}
-
-
 def _collapse(hits: list[Hit], threshold: float) -> list[Hit]:
     """Fold near-identical passages (a section printed twice, a page indexed under two names) together."""
     kept: list[tuple[Hit, set[str]]] = []
     for hit in hits:
-        grams = _grams(hit.chunk.text)
+        grams = set(squashed_bigrams(hit.chunk.text))
         for i, (other, other_grams) in enumerate(kept):
             union = grams | other_grams
             if union and len(grams & other_grams) / len(union) >= threshold:
