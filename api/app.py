@@ -15,11 +15,11 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from rag.answer import AnswerConfig
+from rag.answering.answer import AnswerConfig
+from rag.answering.llm import LLMClient, LLMConfig
+from rag.answering.qa import QuestionAnswerer
 from rag.config import Settings
 from rag.engine import Engine
-from rag.llm import LLMClient, LLMConfig
-from rag.qa import QuestionAnswerer
 
 from .routes import ask, documents, health, openai_compat, search
 from .security import RateLimiter, origin_allowed

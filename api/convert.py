@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer import Answer
+from rag.answering.answer import Answer
 from rag.types import Hit
 
 from .schemas import Citation, LegScores, SearchHit

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from rag.answering.qa import QuestionAnswerer
 from rag.config import Settings
 from rag.engine import Engine
-from rag.index import IndexStateError
-from rag.qa import QuestionAnswerer
+from rag.indexing.index import IndexStateError
 
 from . import security
 

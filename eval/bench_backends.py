@@ -11,12 +11,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from rag import datasets, evaluate, loading
-from rag.chunking import sentences
 from rag.config import Settings
 from rag.engine import Engine
-from rag.evaluate import percentile
-from rag.layout import split_articles
+from rag.evaluation import datasets, evaluate
+from rag.evaluation.evaluate import percentile
+from rag.ingest import loading
+from rag.ingest.chunking import sentences
+from rag.ingest.layout import split_articles
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import httpx
 
-from rag import datasets
-from rag.evaluate import percentile
+from rag.evaluation import datasets
+from rag.evaluation.evaluate import percentile
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -10,11 +10,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag import datasets, loading
+from rag.answering.qa import QuestionAnswerer
 from rag.config import Settings
 from rag.engine import Engine
-from rag.evaluate import percentile
-from rag.qa import QuestionAnswerer
+from rag.evaluation import datasets
+from rag.evaluation.evaluate import percentile
+from rag.ingest import loading
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import numpy as np
 
-from rag import datasets
-from rag.chunking import sentences
 from rag.config import Settings
 from rag.engine import Engine
-from rag.evaluate import percentile
-from rag.index import Index
-from rag.layout import split_articles
-from rag.loading import Source
-from rag.mapped import Mapped
-from rag.store import embed_text, text_hash
+from rag.evaluation import datasets
+from rag.evaluation.evaluate import percentile
+from rag.indexing.index import Index
+from rag.indexing.store import embed_text, text_hash
+from rag.ingest.chunking import sentences
+from rag.ingest.layout import split_articles
+from rag.ingest.loading import Source
+from rag.text.mapped import Mapped
 from rag.types import Article, Chunk
 
 REPO = Path(__file__).resolve().parents[1]

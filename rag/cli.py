@@ -11,12 +11,12 @@ from pathlib import Path
 
 import click
 
-from . import loading
-from .config import Settings
+from rag.config import Settings
+from rag.ingest import loading
 
 
 def _engine(ctx: click.Context):
-    from .engine import Engine
+    from rag.engine import Engine
 
     if "engine" not in ctx.obj:
         ctx.obj["engine"] = Engine(ctx.obj["settings"])
@@ -28,7 +28,7 @@ def _friendly(fn):
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
-        from .index import IndexStateError
+        from rag.indexing.index import IndexStateError
 
         try:
             return fn(*args, **kwargs)
@@ -152,11 +152,11 @@ def info(ctx: click.Context, as_json: bool):
 def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, chunk_sizes: str,
              report_dir: Path):
     """Score retrieval (and answers) on a question set and write a report."""
-    from . import datasets, evaluate, report
+    from rag.evaluation import datasets, evaluate, report
 
     data = datasets.load(dataset)
     if url:
-        from .engine import search_config
+        from rag.engine import search_config
 
         search = evaluate.remote_searcher(url, api_key)
         base = search_config(ctx.obj["settings"])

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from .embedders import DEFAULT_MODEL
+from rag.embedders import DEFAULT_MODEL
 
 
 class Settings(BaseSettings):

@@ -6,14 +6,14 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from .chunking import ChunkerConfig
-from .config import Settings
-from .embedders import Embedder, load_embedder
-from .index import AddResult, Index, Snapshot
-from .loading import Source
-from .retrieval import Retriever, SearchConfig, SearchResult
-from .store import DocumentInfo
-from .vectors import VectorPolicy
+from rag.config import Settings
+from rag.embedders import Embedder, load_embedder
+from rag.indexing.index import AddResult, Index, Snapshot
+from rag.indexing.store import DocumentInfo
+from rag.indexing.vectors import VectorPolicy
+from rag.ingest.chunking import ChunkerConfig
+from rag.ingest.loading import Source
+from rag.search.retrieval import Retriever, SearchConfig, SearchResult
 
 
 def search_config(settings: Settings) -> SearchConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .mapped import Mapped
+from rag.text.mapped import Mapped
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ def embedder():
 @pytest.fixture(scope="session")
 def seeds_index_dir(tmp_path_factory, embedder) -> Path:
     """The seeds indexed once with the real model; copy it (see `index_copy`) before changing it."""
-    from rag import loading
-    from rag.index import Index
+    from rag.indexing.index import Index
+    from rag.ingest import loading
 
     root = tmp_path_factory.mktemp("seeds-index")
     Index(root, embedder).add([loading.read(p) for p in sorted(SEEDS.glob("*.txt"))])

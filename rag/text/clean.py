@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .mapped import Mapped
+from rag.text.mapped import Mapped
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "，。、；：？！“”‘’（）《》〈〉【】「」『』—…·￥"

@@ -1,5 +1,5 @@
-from rag.mapped import Mapped
-from rag.textclean import collapse_spacing, ends_sentence, unify_punctuation
+from rag.text.clean import collapse_spacing, ends_sentence, unify_punctuation
+from rag.text.mapped import Mapped
 
 
 def _m(s):

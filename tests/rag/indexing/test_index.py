@@ -8,13 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from rag import loading
+from rag.checksums import file_sha256
 from rag.config import Settings
 from rag.engine import Engine
-from rag.checksums import file_sha256
-from rag.index import Index, IndexStateError, NoIndex
-from rag.loading import Source
-from rag.vectors import VectorPolicy
+from rag.indexing.index import Index, IndexStateError, NoIndex
+from rag.indexing.vectors import VectorPolicy
+from rag.ingest import loading
+from rag.ingest.loading import Source
 from tests.conftest import MODEL_CACHE, REPO, SEEDS
 from tests.fakes import HashEmbedder
 
@@ -105,7 +105,7 @@ def test_one_writer_at_a_time(tmp_path):
 
 
 def test_ivf_above_the_threshold_keeps_recall(tmp_path):
-    from rag.vectors import build
+    from rag.indexing.vectors import build
 
     rng = np.random.default_rng(1)
     centers = rng.normal(size=(30, 32))
@@ -148,7 +148,7 @@ def test_a_killed_indexing_run_leaves_the_previous_index(index_copy, tmp_path, e
 
 
 def test_ivf_that_misses_the_recall_target_falls_back_to_exact():
-    from rag.vectors import build
+    from rag.indexing.vectors import build
 
     rng = np.random.default_rng(2)
     vecs = rng.normal(size=(3000, 32)).astype(np.float32)  # no cluster structure: IVF recall is poor

@@ -28,14 +28,14 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from . import __version__
-from .checksums import file_sha256
-from .chunking import ChunkerConfig, chunk_article
-from .embedders import Embedder
-from .layout import split_articles
-from .loading import Source
-from .store import DocumentInfo, Store, embed_text, text_hash
-from .vectors import VectorIndex, VectorInfo, VectorPolicy, build, info_dict
+from rag import __version__
+from rag.checksums import file_sha256
+from rag.embedders import Embedder
+from rag.indexing.store import DocumentInfo, Store, embed_text, text_hash
+from rag.indexing.vectors import VectorIndex, VectorInfo, VectorPolicy, build, info_dict
+from rag.ingest.chunking import ChunkerConfig, chunk_article
+from rag.ingest.layout import split_articles
+from rag.ingest.loading import Source
 
 STORE_FILE, VECTORS_FILE, MANIFEST_FILE = "store.sqlite3", "vectors.faiss", "manifest.json"
 KEEP_BUILDS = 3

@@ -11,8 +11,8 @@ from typing import Iterator
 
 import httpx
 
-from .answer import REFUSAL, check_markers
-from .types import Hit
+from rag.answering.answer import REFUSAL, check_markers
+from rag.types import Hit
 
 SYSTEM_PROMPT = (
     "你是一个严谨的问答助手。只根据下面编号的资料回答问题，用中文作答。"

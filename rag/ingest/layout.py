@@ -20,10 +20,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .analyzers import jieba_module, squashed_bigrams
-from .mapped import Mapped
-from .textclean import CJK, collapse_spacing, ends_sentence, unify_punctuation
-from .types import Article
+from rag.text.analyzers import jieba_module, squashed_bigrams
+from rag.text.clean import CJK, collapse_spacing, ends_sentence, unify_punctuation
+from rag.text.mapped import Mapped
+from rag.types import Article
 
 _NAME = f"[{CJK}]{{2,4}}"
 _FURNITURE = [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .textclean import CJK
+from rag.text.clean import CJK
 
 _RUNS = re.compile(f"[{CJK}]+|[A-Za-z0-9]+")
 _CJK_RUN = re.compile(f"[{CJK}]+")

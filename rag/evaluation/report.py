@@ -6,8 +6,8 @@ import json
 import time
 from pathlib import Path
 
-from .datasets import Dataset
-from .evaluate import AnswerReport, VariantReport, answer_table, table
+from rag.evaluation.datasets import Dataset
+from rag.evaluation.evaluate import AnswerReport, VariantReport, answer_table, table
 
 CHART_METRICS = ("hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10")
 

@@ -11,10 +11,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from . import analyzers
-from .checksums import text_sha256 as text_hash
-from .loading import Source
-from .types import Article, Chunk
+from rag.checksums import text_sha256 as text_hash
+from rag.ingest.loading import Source
+from rag.text import analyzers
+from rag.types import Article, Chunk
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (

@@ -2,9 +2,8 @@ import re
 
 import pytest
 
-from rag.layout import split_articles
-from rag.textclean import ends_sentence
-
+from rag.ingest.layout import split_articles
+from rag.text.clean import ends_sentence
 from tests.conftest import SEEDS
 
 # The articles of each seed page, in page order, with the headline a reader sees in print. None: the

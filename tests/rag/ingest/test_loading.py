@@ -1,6 +1,6 @@
 import pytest
 
-from rag import loading
+from rag.ingest import loading
 
 
 def test_reads_utf8_text(tmp_path):

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .datasets import Dataset, Question, is_relevant, qrels
-from .retrieval import SearchConfig
+from rag.evaluation.datasets import Dataset, Question, is_relevant, qrels
+from rag.search.retrieval import SearchConfig
 
 RETRIEVAL_METRICS = ("hit_rate@1", "hit_rate@3", "hit_rate@5", "hit_rate@10", "recall@5", "recall@10",
                      "mrr@10", "ndcg@10")
@@ -142,9 +142,9 @@ class AnswerReport:
 
 def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, refuse_below: float | None = None) -> AnswerReport:
     """Citation hit rate, answer-contains-evidence rate and refusal precision/recall, in process."""
-    from .answer import AnswerConfig
-    from .datasets import squash
-    from .qa import QuestionAnswerer
+    from rag.answering.answer import AnswerConfig
+    from rag.answering.qa import QuestionAnswerer
+    from rag.evaluation.datasets import squash
 
     config = AnswerConfig() if refuse_below is None else AnswerConfig(refuse_below=refuse_below)
     qa = QuestionAnswerer(engine, config)
@@ -189,10 +189,10 @@ def chunk_size_variants(engine, sizes: list[int], base: SearchConfig, dataset: D
     """Re-chunk the indexed sources at each size into a scratch index and score the default setup."""
     from pathlib import Path
 
-    from .chunking import ChunkerConfig
-    from .index import Index
-    from .loading import Source
-    from .retrieval import Retriever
+    from rag.indexing.index import Index
+    from rag.ingest.chunking import ChunkerConfig
+    from rag.ingest.loading import Source
+    from rag.search.retrieval import Retriever
 
     store = engine.snapshot().store
     sources = [Source(d.doc_id, store.source_text(d.doc_id), d.sha256, d.path) for d in store.documents()]

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from rag.chunking import ChunkerConfig, chunk_article, chunk_spans, sentences
-from rag.layout import split_articles
+from rag.ingest.chunking import ChunkerConfig, chunk_article, chunk_spans, sentences
+from rag.ingest.layout import split_articles
 from tests.conftest import SEEDS
 
 

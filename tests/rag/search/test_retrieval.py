@@ -2,9 +2,9 @@ from dataclasses import replace
 
 import pytest
 
-from rag import loading
 from rag.config import Settings
 from rag.engine import Engine
+from rag.ingest import loading
 from tests.conftest import SEEDS
 
 

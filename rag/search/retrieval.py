@@ -5,10 +5,10 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from .analyzers import ANALYZERS, squashed_bigrams
-from .embedders import Embedder
-from .index import Snapshot
-from .types import Chunk, Hit
+from rag.embedders import Embedder
+from rag.indexing.index import Snapshot
+from rag.text.analyzers import ANALYZERS, squashed_bigrams
+from rag.types import Chunk, Hit
 
 MODES = ("hybrid", "dense", "lexical")
 FUSIONS = ("rrf", "blend")

@@ -3,9 +3,9 @@ import math
 
 import pytest
 
-from rag import datasets, evaluate
-from rag.evaluate import Retrieved, percentile, ranx_scores
-from rag.retrieval import SearchConfig
+from rag.evaluation import datasets, evaluate
+from rag.evaluation.evaluate import Retrieved, percentile, ranx_scores
+from rag.search.retrieval import SearchConfig
 from tests.conftest import REPO
 
 
@@ -71,7 +71,7 @@ def test_jsonl_beir_trec_round_trip(tmp_path):
 
 def test_seed_question_set_is_sound():
     """At least 80 questions over every seed file, 10+ unanswerable, every evidence string in its file."""
-    from rag.layout import split_articles
+    from rag.ingest.layout import split_articles
 
     data = datasets.load(REPO / "eval" / "seeds")
     assert len(data.questions) >= 80 and len(data.questions) - len(data.answerable) >= 10

@@ -6,11 +6,18 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from .answer import REFUSAL, Answer, AnswerConfig, Citation, extractive, score_sentences
-from .embedders.cached import CachedEmbedder
-from .engine import Engine
-from .llm import LLMClient, finish
-from .types import Hit
+from rag.answering.answer import (
+    REFUSAL,
+    Answer,
+    AnswerConfig,
+    Citation,
+    extractive,
+    score_sentences,
+)
+from rag.answering.llm import LLMClient, finish
+from rag.embedders.cached import CachedEmbedder
+from rag.engine import Engine
+from rag.types import Hit
 
 
 @dataclass

@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 
-from .types import Article, Chunk
+from rag.types import Article, Chunk
 
 # A sentence ends at 。！？；… (with any closing quotes after it) or at a paragraph break.
 _SENTENCE = re.compile(r"[^。！？；…\n]*(?:[。！？；…]+[”’」』）)]*|\n|$)")

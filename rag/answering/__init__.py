@@ -1,0 +1,1 @@
+"""Answering: analyse the question, retrieve, extract, verify, compose."""

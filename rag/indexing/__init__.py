@@ -1,0 +1,1 @@
+"""Indexing: the document/chunk store, vector indexes and the builds that hold them."""

@@ -1,0 +1,1 @@
+"""Ingestion: read files, repair OCR page layout into articles, chunk them."""

@@ -1,0 +1,1 @@
+"""Search: hybrid retrieval over an index snapshot."""
