@@ -15,9 +15,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from rag.answering.answer import AnswerConfig
 from rag.answering.llm import LLMClient, LLMConfig
-from rag.answering.qa import QuestionAnswerer
+from rag.answering.pipeline import QuestionAnswerer
+from rag.answering.types import AnswerConfig
 from rag.config import Settings
 from rag.engine import Engine
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from rag.answering.answer import Answer
+from rag.answering.types import Answer
 from rag.types import Hit
 
-from .schemas import Citation, LegScores, SearchHit
+from .schemas import (
+    AnalysisOut,
+    AnswerFields,
+    Citation,
+    EntityOut,
+    LegScores,
+    SearchHit,
+    ShortAnswerOut,
+)
 
 
 def passage_fields(hit: Hit) -> dict:
@@ -20,3 +28,15 @@ def search_hit(hit: Hit) -> SearchHit:
 
 def citations(answer: Answer) -> list[Citation]:
     return [Citation(**passage_fields(c.hit), n=c.n, highlight=c.highlight) for c in answer.citations]
+
+
+def answer_fields(answer: Answer) -> AnswerFields:
+    s, q = answer.short_answer, answer.question
+    return AnswerFields(
+        short_answer=ShortAnswerOut(text=s.text, n=s.n, start=s.start, end=s.end) if s else None,
+        citations=citations(answer),
+        refused=answer.refused,
+        refusal_reason=answer.refusal_reason.value if answer.refusal_reason else None,
+        related=[Citation(**passage_fields(c.hit), n=c.n, highlight=c.highlight) for c in answer.related],
+        analysis=AnalysisOut(answer_type=q.answer_type.value, unit=q.unit, focus=q.focus,
+                             entities=[EntityOut(text=e.text, kind=e.kind.value) for e in q.entities]))

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
-from rag.answering.qa import QuestionAnswerer
+from rag.answering.pipeline import QuestionAnswerer
 from rag.config import Settings
 from rag.engine import Engine
 from rag.indexing.index import IndexStateError

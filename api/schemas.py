@@ -70,10 +70,43 @@ class Citation(Passage):
     highlight: tuple[int, int] = Field(..., description="the supporting sentence, as offsets into `text`")
 
 
-class AskResponse(BaseModel):
-    answer: str
+class ShortAnswerOut(BaseModel):
+    text: str = Field(..., description="the figure, date, name or title that answers the question")
+    n: int = Field(..., description="the citation it is taken from")
+    start: int = Field(..., description="offset of the short answer in that citation's `text`")
+    end: int
+
+
+class EntityOut(BaseModel):
+    text: str
+    kind: Literal["place", "organization", "person", "title", "year"]
+
+
+class AnalysisOut(BaseModel):
+    answer_type: Literal["number", "money", "date", "person", "place", "organization", "work", "list", "reason",
+                         "manner", "other"]
+    unit: str | None = Field(None, description="the measure word or unit a number must carry")
+    focus: str | None = Field(None, description="the noun phrase the answer is about")
+    entities: list[EntityOut]
+
+
+RefusalReasonOut = Literal["entity_absent", "no_typed_answer", "weak_evidence"]
+
+
+class AnswerFields(BaseModel):
+    """An answer's fields besides its text: the body of /ask, and extension fields of the chat endpoint."""
+    short_answer: ShortAnswerOut | None = None
     citations: list[Citation]
     refused: bool
+    refusal_reason: RefusalReasonOut | None = None
+    related: list[Citation] = Field(default_factory=list,
+                                    description="with a refusal: the closest passages, not citations of an answer")
+    analysis: AnalysisOut
+
+
+class AskResponse(AnswerFields):
+    answer: str = Field(..., description="the short answer first, then the supporting sentences with [n] markers; "
+                                         "or the refusal, saying why")
     timings_ms: dict[str, float]
 
 

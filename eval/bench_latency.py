@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from rag.answering.qa import QuestionAnswerer
+from rag.answering.pipeline import QuestionAnswerer
 from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets

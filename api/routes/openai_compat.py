@@ -1,5 +1,6 @@
-"""OpenAI-compatible chat: answers from the knowledge base, citations as [n] markers and in the
-extension field `citations` (on the response, and on the first streamed chunk as `sources`)."""
+"""OpenAI-compatible chat: answers from the knowledge base, citations as [n] markers and in extension
+fields: `citations`, `short_answer`, `refused`, `refusal_reason`, `related` and `analysis` on the response
+(streaming: `sources` on the first chunk, the others on the last)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from ..convert import citations, passage_fields
+from ..convert import answer_fields, passage_fields
 from ..deps import QADep, Reader
 from ..schemas import ChatRequest
 
@@ -43,8 +44,7 @@ async def chat(body: ChatRequest, qa: QADep):
         "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": len(question), "completion_tokens": len(a.text),
                   "total_tokens": len(question) + len(a.text)},
-        "citations": [c.model_dump() for c in citations(a)],
-        "refused": a.refused,
+        **answer_fields(a).model_dump(),
     }
 
 
@@ -62,6 +62,5 @@ def _stream(qa, question: str, top_k: int, cid: str, created: int, model: str) -
     for piece in deltas:
         yield _chunk(cid, created, model, {"content": piece})
     answer = final()
-    yield _chunk(cid, created, model, {}, "stop", citations=[c.model_dump() for c in citations(answer)],
-                 refused=answer.refused)
+    yield _chunk(cid, created, model, {}, "stop", **answer_fields(answer).model_dump())
     yield "data: [DONE]\n\n"

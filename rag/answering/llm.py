@@ -1,8 +1,7 @@
-"""Generated answers through any OpenAI-compatible chat endpoint, grounded in numbered sources.
+"""A client for any OpenAI-compatible chat endpoint that writes answers from numbered sources.
 
-The model sees the passages numbered [1]..[n], is told to cite them and to refuse when they do not
-answer; afterwards markers that point at no source are dropped, so every [n] left is a real citation.
-"""
+The model sees the passages numbered [1]..[n] and is told to cite them and to refuse when they do not
+answer; the answer stage checks its markers afterwards (rag.answering.compose.generated)."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from typing import Iterator
 
 import httpx
 
-from rag.answering.answer import REFUSAL, check_markers
+from rag.answering.types import REFUSAL
 from rag.types import Hit
 
 SYSTEM_PROMPT = (
@@ -52,12 +51,11 @@ class LLMClient:
         return {"model": self.config.model, "messages": messages, "temperature": self.config.temperature,
                 "stream": stream}
 
-    def complete(self, question: str, hits: list[Hit]) -> tuple[str, list[int], bool]:
-        """(answer text with only valid markers, cited source numbers, refused)."""
+    def complete(self, question: str, hits: list[Hit]) -> str:
+        """The model's answer text, markers unchecked."""
         r = self.http.post("/chat/completions", json=self._body(build_messages(question, hits), False))
         r.raise_for_status()
-        text = r.json()["choices"][0]["message"]["content"] or ""
-        return finish(text, len(hits))
+        return r.json()["choices"][0]["message"]["content"] or ""
 
     def stream(self, question: str, hits: list[Hit]) -> Iterator[str]:
         """Raw content deltas as the model produces them (markers are checked by the caller at the end)."""
@@ -75,9 +73,3 @@ class LLMClient:
                 delta = json.loads(data)["choices"][0].get("delta", {}).get("content")
                 if delta:
                     yield delta
-
-
-def finish(text: str, count: int) -> tuple[str, list[int], bool]:
-    text, cited = check_markers(text.strip(), count)
-    refused = REFUSAL[:6] in text or not cited
-    return (REFUSAL if refused else text), ([] if refused else cited), refused

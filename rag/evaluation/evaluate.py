@@ -142,8 +142,8 @@ class AnswerReport:
 
 def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, refuse_below: float | None = None) -> AnswerReport:
     """Citation hit rate, answer-contains-evidence rate and refusal precision/recall, in process."""
-    from rag.answering.answer import AnswerConfig
-    from rag.answering.qa import QuestionAnswerer
+    from rag.answering.pipeline import QuestionAnswerer
+    from rag.answering.types import AnswerConfig
     from rag.evaluation.datasets import squash
 
     config = AnswerConfig() if refuse_below is None else AnswerConfig(refuse_below=refuse_below)

@@ -19,7 +19,7 @@ class FakeLLM(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         FakeLLM.seen.append(body)
         question = body["messages"][-1]["content"]
-        text = "资料中没有找到与这个问题相关的内容。" if "亚运会" in question else ANSWER
+        text = "资料中没有找到与这个问题相关的内容。" if "经验" in question else ANSWER
         if body.get("stream"):
             self.send_response(200)
             self.send_header("content-type", "text/event-stream")
@@ -55,10 +55,25 @@ def test_llm_answer_keeps_only_valid_markers(make_client, fake_llm):
     assert "[1]" in prompt[1]["content"] and "只根据下面编号的资料" in prompt[0]["content"]
 
 
-def test_llm_refusal_is_passed_on(make_client, fake_llm):
+def test_llm_answer_gets_the_short_answer_of_its_cited_passage(make_client, fake_llm):
+    with make_client(llm_base_url=fake_llm, llm_model="fake") as c:
+        body = c.post("/ask", json={"question": "潮州建成了多少座城市文明小景观？"}).json()
+    s = body["short_answer"]
+    assert s["text"] == "18座" and s["n"] == 1
+    assert body["citations"][0]["text"][s["start"]:s["end"]] == "18座"
+
+
+def test_verification_refuses_before_the_llm_is_asked(make_client, fake_llm):
     with make_client(llm_base_url=fake_llm, llm_model="fake") as c:
         body = c.post("/ask", json={"question": "杭州亚运会的吉祥物叫什么？"}).json()
-    assert body["refused"] is True and body["citations"] == []
+    assert body["refused"] is True and body["citations"] == [] and body["refusal_reason"] == "entity_absent"
+    assert FakeLLM.seen == []
+
+
+def test_llm_refusal_is_passed_on(make_client, fake_llm):
+    with make_client(llm_base_url=fake_llm, llm_model="fake") as c:
+        body = c.post("/ask", json={"question": "潮州建设城市文明小景观有什么经验？"}).json()
+    assert FakeLLM.seen and body["refused"] is True and body["citations"] == []
 
 
 def test_llm_streaming_through_chat(make_client, fake_llm):

@@ -1,0 +1,208 @@
+"""Typed answer candidates: the spans of the evidence sentences that are of the kind a question asks for
+(a count in its measure word, an amount of money, a date, a person, a place, an organisation, a title),
+scored by their sentence and by how close they stand to the question's focus and terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import cn2an
+
+from rag.answering.evidence import Sentence
+from rag.answering.question import (
+    ADMIN_SUFFIX,
+    MEASURE_UNITS,
+    MONEY_UNITS,
+    ORG_SUFFIX,
+    AnswerType,
+    Question,
+    posseg,
+)
+from rag.text.analyzers import bigrams
+from rag.text.clean import CJK
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    sentence: Sentence
+    start: int  # offsets into the passage text
+    end: int
+    tied: bool  # stands near the question's focus (or, with no focus, in a sentence that shares its terms)
+    score: float
+
+
+_DIGITS = r"[0-9０-９]+(?:[.．][0-9０-９]+)?"
+_CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
+_NUMBER = rf"(?:{_DIGITS}(?:[万亿])?|[{_CN_DIGITS}]+)(?:多|余|来)?"
+_QUANTITY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS}|{MEASURE_UNITS})|{_DIGITS}%|百分之[{_CN_DIGITS}]+|"
+                       rf"{_DIGITS}(?:多|余)?[万亿](?:多|余)?")  # 50余万: a large count printed without its unit
+_MONEY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS})")
+_YEAR = r"(?:(?:19|20)[0-9]{2}|[〇零一二三四五六七八九]{4})年"
+_DATE = re.compile(
+    rf"{_YEAR}(?:[—\-－~至到]{_YEAR})?(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}日)?)?|(?:今年|去年|明年)?[0-9]{{1,2}}月[0-9]{{1,2}}日|"
+    rf"(?:今年|去年|明年)?[0-9]{{1,2}}月(?:份|初|底|中旬|上旬|下旬)?|[0-9]{{1,2}}[:：][0-9]{{2}}|[0-9]{{1,2}}点半?|"
+    r"(?:每周|星期|周)[一二三四五六日天]")
+_TITLE = re.compile(r"《[^》]{1,40}》|“[^”]{2,30}”|「[^」]{2,30}」")
+# The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
+_UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
+_PLACE_TAIL = re.compile(rf"(?:{ADMIN_SUFFIX}|馆|中心|广场|礼堂|公园|剧院|会场|基地|宫|大厅|滨江|陵园|学校|院|园|站|所|点|路|街|镇)$")
+_ORG_TAIL = re.compile(f"(?:{ORG_SUFFIX}|党校|教育|机构|小组|分队|服务队|志愿队|讲解团|团队)$")
+_NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", "ng")
+# Words that end a name run even though jieba tags them as nouns.
+_RUN_BREAK = set("时 中 里 上 下 前 后 内 外 间 期间 方面 工作 活动 建设 问题 情况".split())
+
+
+def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
+    """Candidates of the question's type from the evidence sentences, best first (none for untyped questions)."""
+    found: list[Candidate] = []
+    seen: set[tuple[int, int, int]] = set()
+    for sentence in evidence:
+        for a, b in _spans(question, sentence.text):
+            text = sentence.text[a:b]
+            key = (sentence.passage, sentence.start + a, sentence.start + b)
+            if key in seen or _in_question(text, question):
+                continue
+            seen.add(key)
+            tied = _tied(question, sentence.text, a, b)
+            near = _nearness(question, sentence.text, a, b)
+            found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied,
+                                   sentence.score + 0.3 * tied + 0.2 * near))
+    return sorted(found, key=lambda c: -c.score)
+
+
+def _spans(question: Question, text: str) -> list[tuple[int, int]]:
+    kind = question.answer_type
+    if kind is AnswerType.MONEY:
+        return [m.span() for m in _MONEY.finditer(text) if numeric_value(m.group(0)) is not None]
+    if kind is AnswerType.NUMBER:
+        return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
+                and not re.fullmatch(_YEAR, m.group(0)) and numeric_value(m.group(0)) is not None]
+    if kind is AnswerType.DATE:
+        return [m.span() for m in _DATE.finditer(text)]
+    if kind is AnswerType.WORK:
+        return [m.span() for m in _TITLE.finditer(text)]
+    if kind is AnswerType.PERSON:
+        return _person_spans(text)
+    if kind in (AnswerType.PLACE, AnswerType.ORGANIZATION):
+        tail = _PLACE_TAIL if kind is AnswerType.PLACE else _ORG_TAIL
+        return [s for s in _name_runs(text) if tail.search(text[s[0]:s[1]])]
+    return []
+
+
+def _unit_fits(unit: str | None, quantity: str) -> bool:
+    if unit is None:
+        return True
+    if "|" in unit:  # a family of units: 多长 -> 公里|米|...
+        return re.search(f"(?:{unit})$", quantity) is not None
+    if quantity.endswith(unit) or re.search("[万亿][多余]?$", quantity):
+        return True
+    return any(unit in group and any(quantity.endswith(u) for u in group) for group in _UNIT_GROUPS)
+
+
+def _tokens(text: str) -> list[tuple[int, int, str, str]]:
+    out, pos = [], 0
+    for w in posseg().cut(text):
+        out.append((pos, pos + len(w.word), w.word, w.flag))
+        pos += len(w.word)
+    return out
+
+
+def _person_spans(text: str) -> list[tuple[int, int]]:
+    tokens = _tokens(text)
+    spans = []
+    for i, (a, b, word, flag) in enumerate(tokens):
+        if flag not in ("nr", "nrfg", "nrt") or not re.fullmatch(f"[{CJK}]+", word):
+            continue
+        # A surname jieba cut from its given name: 曾/nr 峻/nr, 李/nr 敦瑞/nz.
+        if len(word) == 1 and i + 1 < len(tokens) and len(tokens[i + 1][2]) <= 2 \
+                and re.fullmatch(f"[{CJK}]+", tokens[i + 1][2]):
+            b = tokens[i + 1][1]
+        # jieba tags some common words as names (道德/nr); a real name is rare in its dictionary or absent.
+        if 2 <= b - a <= 4 and _jieba_freq(text[a:b]) < 300:
+            spans.append((a, b))
+    return spans
+
+
+def _jieba_freq(word: str) -> int:
+    return posseg().dt.tokenizer.FREQ.get(word, 0)
+
+
+def _name_runs(text: str) -> list[tuple[int, int]]:
+    """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters."""
+    runs, start, end = [], None, None
+    for a, b, word, flag in _tokens(text) + [(len(text), len(text), "", "x")]:
+        if flag.startswith(_NAME_FLAGS) and word not in _RUN_BREAK and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
+            start = a if start is None else start
+            end = b
+            continue
+        if start is not None and 2 <= end - start <= 16:
+            runs.append((start, end))
+        start = None
+    return runs
+
+
+def _in_question(text: str, question: Question) -> bool:
+    """A span the question itself contains is not its answer (太原 does not answer 太原有多少个县)."""
+    core = re.sub(r"[《》“”「」]", "", text)
+    return core in re.sub(r"\s+", "", question.text)
+
+
+_WINDOW = 24  # characters either side of a candidate in which its focus must stand
+
+
+# A question asking for a person by role accepts these titles for the role (领导人 -> 总书记).
+_ROLES = {"领导": "书记|主席|市长|县长|区长|部长|局长|主任|负责人", "领导人": "书记|主席|市长|县长|区长|部长|局长|主任|负责人",
+          "负责人": "负责人|主任|站长|所长|馆长|会长|队长|院长|校长"}
+
+
+def _tied(question: Question, text: str, a: int, b: int) -> bool:
+    """Whether the candidate stands near the question's focus (punctuation aside: 137个乡（镇、街道） is tied
+    to 乡镇). A person must stand next to the role asked for itself, not to a word sharing its characters."""
+    window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text[max(0, a - _WINDOW): b + _WINDOW])
+    focus = question.focus
+    if not focus:
+        # With no focus, a count in the very unit asked for is tied; anything else needs the question's words.
+        return bool(question.unit and "|" not in question.unit) or _shares_terms(question, text, 1)
+    if focus:
+        if focus in window or (focus in _ROLES and re.search(_ROLES[focus], window)):
+            return True
+        if question.answer_type is AnswerType.PERSON:
+            return False
+        grams = set(bigrams(focus))
+        if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
+            return True
+        # A count in the very unit asked for, among the question's other words (多少名队员: 1063人的…志愿服务队).
+        return question.unit is not None and "|" not in question.unit and _shares_terms(question, window)
+    return False
+
+
+def _shares_terms(question: Question, text: str, at_least: int | None = None) -> bool:
+    """Whether the text holds `at_least` (default: half) of the question's words other than its names and focus."""
+    names = {e.text for e in question.entities}
+    terms = [t for t in question.terms if len(t) >= 2 and t not in names and t != question.focus]
+    need = at_least if at_least is not None else (len(terms) + 1) // 2
+    return not terms or sum(t in text for t in terms) >= min(need, len(terms))
+
+
+def _nearness(question: Question, text: str, a: int, b: int) -> float:
+    """1 when a question term touches the candidate, falling with the distance to the nearest one."""
+    best = None
+    for term in question.terms:
+        for m in re.finditer(re.escape(term), text):
+            d = max(0, m.start() - b, a - m.end())
+            best = d if best is None else min(best, d)
+    return 0.0 if best is None else 1.0 / (1.0 + best / 8)
+
+
+def numeric_value(quantity: str) -> float | None:
+    """The value of a quantity in digits or Chinese numerals (三千五百名 -> 3500); None for a run of numeral
+    characters that is no number (万万)."""
+    m = re.search(rf"{_DIGITS}|[{_CN_DIGITS}]+", quantity)
+    if not m:
+        return None
+    try:
+        return float(cn2an.cn2an(m.group(0).replace("．", "."), "smart"))
+    except (ValueError, KeyError):
+        return None

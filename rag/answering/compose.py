@@ -1,0 +1,86 @@
+"""Composition: the answer's text and citations, from verified material, extractively or through an LLM.
+
+Extractive: the short answer first (for a typed question), then the supporting sentences verbatim, each
+followed by the number of its passage. Every [n] is a citation whose passage contains the sentence, and
+`highlight` is the sentence's span inside that passage."""
+
+from __future__ import annotations
+
+import re
+
+from rag.answering.evidence import Sentence
+from rag.answering.question import Question
+from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
+from rag.answering.verify import Verdict
+from rag.types import Hit
+
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def refusal(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict) -> Answer:
+    """The refusal, with the closest passages as related material (not as citations of an answer)."""
+    related = _citations([s for s in evidence], hits, limit=3)
+    return Answer(text=verdict.message or REFUSAL, citations=(), refused=True,
+                  evidence=evidence[0].score if evidence else 0.0, question=question,
+                  refusal_reason=verdict.reason, related=tuple(related))
+
+
+def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict,
+               config: AnswerConfig) -> Answer:
+    best_score = evidence[0].score
+    chosen = [s for s in evidence if s.score >= best_score - config.keep_within][: config.max_sentences]
+    short = None
+    if verdict.best is not None:
+        lead = verdict.best.sentence
+        # The sentence that holds the short answer leads, whatever its rank.
+        chosen = [lead] + [s for s in chosen if s != lead][: config.max_sentences - 1]
+        short = ShortAnswer(verdict.best.text, lead.passage + 1, verdict.best.start, verdict.best.end)
+    parts = [f"{s.text.strip()}[{s.passage + 1}]" for s in chosen]
+    text = (f"{short.text}。" if short else "") + "".join(parts)
+    return Answer(text=text, citations=tuple(_citations(chosen, hits)), refused=False, evidence=best_score,
+                  question=question, short_answer=short)
+
+
+def generated(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict,
+              text: str) -> Answer:
+    """An LLM's answer, kept only with the markers that point at a source, each highlighting the best
+    sentence of its passage; the LLM's own refusal stands as a refusal."""
+    text, cited = check_markers(text.strip(), len(hits))
+    if REFUSAL[:6] in text or not cited:
+        return refusal(question, hits, evidence, Verdict(verdict.reason, REFUSAL))
+    best_in = {}
+    for s in evidence:  # best first: the first sentence seen of a passage is its best
+        best_in.setdefault(s.passage, s)
+    citations = [Citation(n, hits[n - 1], (best_in[n - 1].start, best_in[n - 1].end) if n - 1 in best_in
+                          else (0, len(hits[n - 1].chunk.text))) for n in cited]
+    short = None
+    if verdict.best is not None and verdict.best.sentence.passage + 1 in cited:
+        b = verdict.best
+        short = ShortAnswer(b.text, b.sentence.passage + 1, b.start, b.end)
+    return Answer(text=text, citations=tuple(citations), refused=False,
+                  evidence=evidence[0].score if evidence else 0.0, question=question, short_answer=short)
+
+
+def _citations(sentences: list[Sentence], hits: list[Hit], limit: int | None = None) -> list[Citation]:
+    # A passage keeps its rank as its number, so the sources streamed before an answer and the markers
+    # inside it agree; its highlight is the first (best) of its chosen sentences.
+    out: dict[int, Citation] = {}
+    for s in sentences:
+        if s.passage + 1 not in out:
+            out[s.passage + 1] = Citation(n=s.passage + 1, hit=hits[s.passage], highlight=(s.start, s.end))
+    return list(out.values())[:limit]
+
+
+def check_markers(text: str, count: int) -> tuple[str, list[int]]:
+    """Drop citation markers that point at no source; return the text and the sources it cites."""
+    cited: list[int] = []
+
+    def keep(m: re.Match) -> str:
+        n = int(m.group(1))
+        if 1 <= n <= count:
+            if n not in cited:
+                cited.append(n)
+            return m.group(0)
+        return ""
+
+    return _MARKER.sub(keep, text), cited

@@ -1,0 +1,136 @@
+"""The answer stage, in one direction: analyse the question, retrieve passages, score their sentences,
+extract typed candidates, verify, compose (extractively or through an LLM)."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from rag.answering import compose
+from rag.answering.candidates import extract
+from rag.answering.evidence import Sentence, score_sentences
+from rag.answering.llm import LLMClient
+from rag.answering.question import Question, analyse
+from rag.answering.types import Answer, AnswerConfig
+from rag.answering.verify import Verdict, squash, verify
+from rag.embedders.cached import CachedEmbedder
+from rag.engine import Engine
+from rag.types import Hit
+
+
+@dataclass
+class QAResult:
+    answer: Answer
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What verification saw: the material every composition starts from."""
+    question: Question
+    hits: list[Hit]
+    evidence: list[Sentence]
+    verdict: Verdict
+
+
+class QuestionAnswerer:
+    def __init__(self, engine: Engine, config: AnswerConfig = AnswerConfig(), llm: LLMClient | None = None):
+        self.engine = engine
+        self.config = config
+        self.llm = llm
+        self.sentence_embedder = CachedEmbedder(engine.embedder)
+        self._articles: OrderedDict[tuple[str, str], str] = OrderedDict()  # (build, article id) -> squashed text
+        self._articles_lock = threading.Lock()
+
+    def ask(self, question: str, top_k: int = 5) -> QAResult:
+        checked, timings = self._check(question, top_k)
+        t = time.perf_counter()
+        if checked.verdict.reason is not None or self.llm is None:
+            answer = self._compose_extractive(checked)
+        else:
+            answer = compose.generated(checked.question, checked.hits, checked.evidence, checked.verdict,
+                                       self.llm.complete(question, checked.hits))
+        timings["compose"] = _ms(t)
+        timings["total"] = round(sum(v for k, v in timings.items() if k != "total" and not k.startswith("search_"))
+                                 + timings.get("search_total", 0.0), 2)
+        return QAResult(answer=answer, hits=checked.hits, timings_ms=timings)
+
+    def stream(self, question: str, top_k: int = 5) -> tuple[list[Hit], Iterator[str], Callable[[], Answer]]:
+        """The sources first, then the answer's text as it is produced, then the checked answer.
+
+        Returns (hits, deltas, final): iterate `deltas` to the end before calling `final()`."""
+        checked, _ = self._check(question, top_k)
+        state: dict[str, Answer] = {}
+
+        def deltas() -> Iterator[str]:
+            if checked.verdict.reason is not None or self.llm is None:
+                answer = self._compose_extractive(checked)
+                state["answer"] = answer
+                # An extractive answer is whole at once; it is sent sentence by sentence.
+                yield from (p for p in re.split(r"(?<=\])", answer.text) if p)
+                return
+            parts: list[str] = []
+            for delta in self.llm.stream(question, checked.hits):
+                parts.append(delta)
+                yield delta
+            state["answer"] = compose.generated(checked.question, checked.hits, checked.evidence,
+                                                checked.verdict, "".join(parts))
+
+        return checked.hits, deltas(), lambda: state["answer"]
+
+    def _compose_extractive(self, checked: _Checked) -> Answer:
+        if checked.verdict.reason is not None:
+            return compose.refusal(checked.question, checked.hits, checked.evidence, checked.verdict)
+        return compose.extractive(checked.question, checked.hits, checked.evidence, checked.verdict, self.config)
+
+    def _check(self, text: str, top_k: int) -> tuple[_Checked, dict[str, float]]:
+        t = time.perf_counter()
+        question = analyse(text)
+        timings = {"analyse": _ms(t)}
+        result = self.engine.search(text, k=top_k)
+        timings.update({f"search_{k}": v for k, v in result.timings_ms.items()})
+        hits = result.hits
+        t = time.perf_counter()
+        evidence = score_sentences(text, hits, self.sentence_embedder, self.config)
+        timings["evidence"] = _ms(t)
+        t = time.perf_counter()
+        candidates = extract(question, evidence)
+        verdict = verify(question, evidence, candidates, self._article_texts(hits), self.config)
+        timings["verify"] = _ms(t)
+        return _Checked(question, hits, evidence, verdict), timings
+
+    def _article_texts(self, hits: list[Hit]) -> list[str]:
+        """The whole articles the hits come from (title and body, squashed): a name the question asks about
+        may stand in the article's headline or first paragraph rather than in the retrieved passage."""
+        snapshot = self.engine.snapshot()
+        out = []
+        for article_id in dict.fromkeys(h.chunk.article_id for h in hits):
+            key = (snapshot.build_id, article_id)
+            with self._articles_lock:
+                text = self._articles.get(key)
+            if text is None:
+                text = _article_text(snapshot.store, article_id)
+                with self._articles_lock:
+                    self._articles[key] = text
+                    while len(self._articles) > 5000:
+                        self._articles.popitem(last=False)
+            out.append(text)
+        return out
+
+
+def _article_text(store, article_id: str) -> str:
+    doc_id = article_id.rsplit("#", 1)[0]
+    source = store.source_text(doc_id) or ""
+    for a in store.articles(doc_id):
+        if a["article_id"] == article_id:
+            return squash(a["title"] + source[a["start"]:a["end"]])
+    return ""
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)

@@ -1,0 +1,278 @@
+"""Question analysis: what kind of answer a question expects, what it is about, and whom it names.
+
+Built the way classic factoid QA systems did it (TREC QA, Watson's lexical answer type): the
+interrogative and the words right after it give the answer type and the unit or measure word
+(多少名 -> a number counted in 名, 多大面积 -> a number in area units, 哪一年 -> a date); the noun the
+interrogative asks about is the focus (人口 in 白银市的人口是多少); the named entities (places,
+organisations, people, 《titles》, quoted names, years) are what an answer's article must mention.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rag.text.analyzers import jieba_module
+from rag.text.clean import CJK
+
+
+class AnswerType(StrEnum):
+    NUMBER = "number"
+    MONEY = "money"
+    DATE = "date"
+    PERSON = "person"
+    PLACE = "place"
+    ORGANIZATION = "organization"
+    WORK = "work"
+    LIST = "list"
+    REASON = "reason"
+    MANNER = "manner"
+    OTHER = "other"
+
+
+# Types whose answer is a short span that can be extracted and checked; the others are answered by sentences.
+TYPED = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE,
+                   AnswerType.ORGANIZATION, AnswerType.WORK})
+
+
+class EntityKind(StrEnum):
+    PLACE = "place"
+    ORGANIZATION = "organization"
+    PERSON = "person"
+    TITLE = "title"  # 《…》 or a quoted name
+    YEAR = "year"
+
+
+@dataclass(frozen=True)
+class Entity:
+    text: str
+    kind: EntityKind
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """The spellings an article may use: 太原市 also as 太原, 徐汇区 also as 徐汇."""
+        forms = [self.text]
+        if self.kind is EntityKind.PLACE:
+            stem = re.sub(f"({ADMIN_SUFFIX})$", "", self.text)
+            if len(stem) >= 2 and stem != self.text:
+                forms.append(stem)
+        if self.kind is EntityKind.YEAR:
+            forms.append(self.text.rstrip("年"))
+        return tuple(forms)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The words of a compound name, each of which an article must mention when it does not print the
+        name as asked (成都总工会 -> 成都, 总工会: the article says 成都市总工会)."""
+        words = [w for w in jieba_module().cut(self.text) if len(w) >= 2]
+        return tuple(words) if len(words) > 1 else ()
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    answer_type: AnswerType
+    unit: str | None  # the measure word or unit a number must carry (名, 个, 万元, 平方米), when the question gives one
+    focus: str | None  # the noun the answer is about (人口, 面积, 志愿者, 场馆)
+    entities: tuple[Entity, ...]
+    terms: tuple[str, ...]  # content words, without interrogatives and particles
+
+    @property
+    def typed(self) -> bool:
+        return self.answer_type in TYPED
+
+    @property
+    def names(self) -> tuple[Entity, ...]:
+        """The entities an answer's article must mention: a year the question gives narrows the answer, but
+        an article about the named place need not print it."""
+        return tuple(e for e in self.entities if e.kind is not EntityKind.YEAR)
+
+
+# -- the vocabulary of the rules ---------------------------------------------------------------------
+ADMIN_SUFFIX = "特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗|镇|乡|街道|社区|村|新村"
+ORG_SUFFIX = ("委员会|委|办公室|文明办|办|协会|联合会|总工会|工会|中心|学校|大学|学院|中学|小学|幼儿园|公司|集团|"
+              "银行|医院|局|厅|部|馆|院|站|所|队|团|社|会")
+# Units and measure words a count or a quantity is given in, longest first where one is a prefix of another.
+MONEY_UNITS = "亿元|万元|千元|百元|元|块钱|块"
+MEASURE_UNITS = ("平方公里|平方千米|平方米|公顷|亩|公里|千米|厘米|毫米|米|吨|千克|公斤|克|小时|分钟|秒|"
+                 "个月|周年|年|月|天|日|周|岁|倍|分|"
+                 "人次|场次|批次|余名|余人|名|人|位|户|家|个|座|条|支|场|次|项|处|篇|本|部|件|所|层|间|辆|台|所|"
+                 "讲|期|届|批|节|首|张|套|棵|株|类|种|门|轮|组|队|幅|册|份|元")
+AREA_UNITS = "平方公里|平方千米|平方米|公顷|亩"
+LENGTH_UNITS = "公里|千米|米|厘米"
+DURATION_UNITS = "个月|周年|年|天|小时|分钟|周"
+NUM = r"[0-9０-９.．,，]+|[零〇一二两三四五六七八九十百千万亿几数余多]+"
+
+_PERSON_NOUNS = ("(人|者|员|长|书记|主任|教授|老师|校长|记者|摊主|老人|大爷|阿姨|干部|队员|志愿者|负责人|领导|作者|"
+                 "主持人|讲解员|书记|委员|代表|模范|好人|烈士|英雄|村民|居民|市民|姐妹|兄弟|夫妇|医生|民警)")
+_ORG_WORDS = ("中心|单位|部门|机构|组织|协会|学校|大学|中学|小学|幼儿园|公司|企业|团队|委员会|机关|医院|银行|"
+              "媒体|平台|基金会|社团|工会|队伍|志愿队|服务队")
+_PLACE_WORDS = ("地方|城市|省|市|区|县|镇|乡|村|街道|社区|小区|国家|地区|场所|场馆|地点|位置|会场|基地|"
+                "公园|广场|景区|馆")
+_WORK_WORDS = "电影|影片|歌|歌曲|书|图书|作品|节目|戏|剧|剧目|故事|文章|展览|展|活动|品牌|口号|主题|栏目|课程|名字|名称"
+
+# (pattern, type): tried in order; the first that matches decides. Patterns see the question without spaces.
+_TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t in [
+    (r"为什么|为何|什么原因|原因是|为了什么|目的是什么|出于什么", AnswerType.REASON),
+    (r"(多少|几)(钱|块)|(多少|几)(亿|万|千)?元|花了多少|(投资|资金|经费|费用|价格|票价|门票|工资|收入|补贴|奖金|造价|成本|房价|"
+     r"预算|捐款|善款|税收|产值|生产总值|GDP)[^？?]{0,6}(多少|几)", AnswerType.MONEY),
+    (r"哪一?年|哪几年|哪个?月|几月|哪一?天|几号|几日|何时|什么时候|什么时间|啥时候|哪个时间|日期|"
+     r"何年|几点|什么时段|(多少|几)点钟", AnswerType.DATE),
+    (rf"谁|哪一?位|哪些人|什么人|姓名|何人|{_PERSON_NOUNS}(叫什么|是什么人|名叫)", AnswerType.PERSON),
+    (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)", AnswerType.ORGANIZATION),
+    (rf"哪里|哪儿|在哪|何地|何处|去哪|什么地方|(哪一?个|哪一?座|哪些|什么|哪)[^，,？?]{{0,3}}?({_PLACE_WORDS})", AnswerType.PLACE),
+    (rf"《|哪一?(部|首|本|出|幅)|(什么|哪个|哪一个)[^，,？?]{{0,4}}?({_WORK_WORDS})|叫什么|叫做什么|名叫|称为什么|被称为|"
+     rf"什么名字|(名称|名字)是什么|起名", AnswerType.WORK),
+    (r"(多少|几)|多大|多长|多高|多远|多久|多重|多宽|多深|多少岁|几岁|占比|比例|百分之", AnswerType.NUMBER),
+    (r"怎样|怎么|如何|什么(方式|方法|办法|形式|措施|途径|举措)|采取了?(哪些|什么)|通过什么", AnswerType.MANNER),
+    (r"哪些|哪几|包括什么|有什么", AnswerType.LIST),
+]]
+
+_UNIT_AFTER = re.compile(rf"(?:多少|几)({MONEY_UNITS}|{MEASURE_UNITS})")
+_HOW_MUCH = {"多大面积": AREA_UNITS, "面积": AREA_UNITS, "多长时间": DURATION_UNITS, "多久": DURATION_UNITS,
+             "多长": LENGTH_UNITS, "多远": LENGTH_UNITS}
+
+# Words that never are the focus or a content term.
+_STOP_WORDS = set("""的 了 是 在 和 与 及 吗 呢 吧 啊 么 什么 哪 哪个 哪些 哪里 谁 几 多少 怎样 怎么 如何 为什么 有 个 一 这 那
+被 把 给 让 向 从 对 于 就 都 也 还 又 一共 总共 共 大约 大概 到底 具体 主要 一起 当天 今年 去年 一下 叫 叫做 名字 是否 有没有
+多大 多长 多久 开 搞 做 办 进行 开展 举行 召开 位 谁是 其 它 他 她 他们 什么样 怎么样 哪一 哪位 哪一年 哪年 时候 多 要 会 能 吗""".split())
+
+_QUOTED = re.compile(r"《([^》]{1,30})》|“([^”]{2,20})”|「([^」]{2,20})」|‘([^’]{2,20})’|\"([^\"]{2,20})\"")
+_YEAR = re.compile(r"((?:19|20)[0-9]{2})年")
+# jieba's tags for names; its dictionary also tags many common words so, hence the stop list below.
+_ENTITY_POS = {"ns": EntityKind.PLACE, "nt": EntityKind.ORGANIZATION, "nr": EntityKind.PERSON, "nrt": EntityKind.PERSON,
+               "nrfg": EntityKind.PERSON, "nz": EntityKind.TITLE, "j": EntityKind.TITLE}
+# A name jieba cut from its suffix is joined again: 乐都 + 区, 长桥 + 街道, 成都市 + 总工会, 广汉 + 党史 + 馆.
+_NAME_TAIL = re.compile(f"(?:{ADMIN_SUFFIX}|{ORG_SUFFIX}|总工会|文明办|市委党校|党校|图书馆|展示馆|党史|纪念馆|博物馆|陵园|"
+                        "公园|广场|亚运会|奥运会|冬奥会)")
+# Generic words jieba tags as names that are not named entities of the question.
+_NOT_ENTITIES = set("""新时代 文明 实践 中心 党史 全国 全省 全市 中国 国家 城市 文明城市 社区 街道 乡镇 农村 群众 居民 志愿者
+学校 小区 老人 孩子 党员 干部 领导 基层 市民 村民 地方 当地 本地 红色 人民 网格员 书记 主任 教授 老师 东西 美丽 惠及 扎堆
+师生 幼儿园 吉祥物 一共 深化 谈学 区新 中华 祖国 世界 东方 西方 南方 北方 城区 新城 文明办 强国""".split())
+
+
+def analyse(text: str) -> Question:
+    """The answer type, unit, focus, entities and content terms of a question."""
+    q = re.sub(r"\s+", "", text)
+    answer_type = _answer_type(q)
+    unit = _unit(q) if answer_type in (AnswerType.NUMBER, AnswerType.MONEY) else None
+    words = list(posseg().cut(q))
+    return Question(text=text, answer_type=answer_type, unit=unit, focus=_focus(q, words, answer_type),
+                    entities=_entities(q, words), terms=_terms(words))
+
+
+def posseg():
+    jieba_module()  # initialised quietly
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+def _answer_type(q: str) -> AnswerType:
+    for pattern, answer_type in _TYPE_RULES:
+        if pattern.search(q):
+            if answer_type is AnswerType.PERSON and re.search(rf"谁(主办|承办|发起|组织)|哪位(?={_ORG_WORDS})", q):
+                return AnswerType.ORGANIZATION
+            return answer_type
+    return AnswerType.OTHER
+
+
+def _unit(q: str) -> str | None:
+    m = _UNIT_AFTER.search(q)
+    if m:
+        return m.group(1)
+    for cue, units in _HOW_MUCH.items():
+        if cue in q:
+            return units
+    return None
+
+
+_ASK = re.compile(r"多少|几|哪一?|什么样?|谁|何|多大|多长|多久|多高|多远|怎样|怎么|如何|为什么")
+_NOUNISH = ("n", "vn", "a", "b", "ng", "nz", "j", "l", "s")
+_LINKS = set("叫 叫做 称为 名叫 是 有 为 达 约 大约 大概 一共 共 总共 到底 具体 要 了 的 占 近 超过 至少 总 还 能".split())
+
+
+def _focus(q: str, words, answer_type: AnswerType) -> str | None:
+    """The noun phrase the answer is about: the one after the interrogative (多少名专业人才 -> 专业人才, 哪部电影
+    -> 电影), or else the one before it (白银市的常住人口是多少 -> 常住人口)."""
+    tokens = [(w.word, w.flag) for w in words]
+    ask = next((i for i, (w, _) in enumerate(tokens) if _ASK.match(w)), None)
+    if ask is None:
+        return None
+    i = ask + 1
+    while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
+        i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
+    after = _phrase(tokens[i:], verbs=True)
+    if after and after in _GENERIC_FOCUS:
+        return None
+    if after and after not in ("钱", "时间", "时候"):  # 门票多少钱: the focus is 门票, not 钱
+        return after
+    j = ask - 1
+    while j >= 0 and tokens[j][0] in _LINKS:
+        j -= 1
+    before = _phrase(tokens[: j + 1], reverse=True)
+    return None if before in _GENERIC_FOCUS else before or None
+
+
+_UNIT_ONLY = re.compile(f"(?:{MONEY_UNITS}|{MEASURE_UNITS}|大)")
+
+
+def _phrase(tokens, reverse: bool = False, verbs: bool = False) -> str:
+    """The run of noun-like tokens at the start of `tokens` (at their end with `reverse`), entities left out;
+    with `verbs`, a verb may open the run when a noun follows it (多少注册用户 -> 注册用户)."""
+    words: list[tuple[str, str]] = []
+    for word, flag in (tokens[::-1] if reverse else tokens):
+        nounish = flag.startswith(_NOUNISH) and flag not in ("ns", "nr", "nt", "nrt", "nrfg")
+        if word in _STOP_WORDS or not (nounish or (verbs and not words and flag == "v")):
+            break
+        words.append((word, flag))
+    if words and words[-1][1] == "v":
+        words.pop()
+    text = [w for w, _ in words]
+    return "".join(text[::-1] if reverse else text)
+
+
+_GENERIC_FOCUS = {"", "地方", "地点", "时候", "时间", "名字", "名称", "内容", "东西", "事情", "情况"}
+
+
+def _entities(q: str, words) -> tuple[Entity, ...]:
+    found: dict[str, EntityKind] = {}
+    for m in _QUOTED.finditer(q):
+        found[next(g for g in m.groups() if g)] = EntityKind.TITLE
+    for m in _YEAR.finditer(q):
+        found[m.group(0)] = EntityKind.YEAR
+    tokens = [(w.word, w.flag) for w in words]
+    i = 0
+    while i < len(tokens):
+        kind = _name_kind(*tokens[i])
+        if kind is None or _inside(tokens[i][0], found):
+            i += 1
+            continue
+        name, j = tokens[i][0], i + 1
+        while j < len(tokens) and _NAME_TAIL.fullmatch(tokens[j][0]) and tokens[j][1].startswith(("n", "zg", "j")):
+            name += tokens[j][0]
+            kind = EntityKind.PLACE if re.search(f"(?:{ADMIN_SUFFIX})$", name) else EntityKind.ORGANIZATION
+            j += 1
+        found[name] = kind
+        i = j
+    return tuple(Entity(t, k) for t, k in found.items())
+
+
+def _name_kind(word: str, flag: str) -> EntityKind | None:
+    if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word):
+        return None
+    if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word):
+        return EntityKind.PLACE
+    return _ENTITY_POS.get(flag)
+
+
+def _inside(name: str, found: dict[str, EntityKind]) -> bool:
+    return any(name in other for other in found)
+
+
+def _terms(words) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(
+        w.word for w in words
+        if w.word not in _STOP_WORDS and re.fullmatch(f"[{CJK}A-Za-z0-9]+", w.word) and not _ASK.fullmatch(w.word)
+        and (len(w.word) >= 2 or w.flag.startswith("n"))))
