@@ -119,10 +119,18 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         if len(word) == 1 and i + 1 < len(tokens) and len(tokens[i + 1][2]) <= 2 \
                 and re.fullmatch(f"[{CJK}]+", tokens[i + 1][2]):
             b = tokens[i + 1][1]
-        # jieba tags some common words as names (道德/nr); a real name is rare in its dictionary or absent.
-        if 2 <= b - a <= 4 and _jieba_freq(text[a:b]) < 300:
+        # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
+        # is rare in its dictionary or absent from it.
+        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 300:
             spans.append((a, b))
     return spans
+
+
+SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+               "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
+               "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
+               "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
 
 
 def _jieba_freq(word: str) -> int:
@@ -197,12 +205,18 @@ def _nearness(question: Question, text: str, a: int, b: int) -> float:
 
 
 def numeric_value(quantity: str) -> float | None:
-    """The value of a quantity in digits or Chinese numerals (三千五百名 -> 3500); None for a run of numeral
-    characters that is no number (万万)."""
-    m = re.search(rf"{_DIGITS}|[{_CN_DIGITS}]+", quantity)
+    """The value of a quantity in digits or Chinese numerals (三千五百名 -> 3500, 6.8万余场次 -> 68000); None
+    for a run of numeral characters that is no number (万万)."""
+    m = re.search(rf"({_DIGITS})(?:多|余)?([万亿])?|([{_CN_DIGITS}]+)", quantity)
     if not m:
         return None
+    if m.group(1):
+        value = float(m.group(1).replace("．", ".").translate(_FULL_WIDTH))
+        return value * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
     try:
-        return float(cn2an.cn2an(m.group(0).replace("．", "."), "smart"))
+        return float(cn2an.cn2an(m.group(3), "smart"))
     except (ValueError, KeyError):
         return None
+
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")

@@ -197,9 +197,14 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     """The noun phrase the answer is about: the one after the interrogative (多少名专业人才 -> 专业人才, 哪部电影
     -> 电影), or else the one before it (白银市的常住人口是多少 -> 常住人口)."""
     tokens = [(w.word, w.flag) for w in words]
-    ask = next((i for i, (w, _) in enumerate(tokens) if _ASK.match(w)), None)
-    if ask is None:
+    m = _ASK.search(q)
+    if m is None:
         return None
+    ask, pos = 0, 0
+    for ask, (word, _) in enumerate(tokens):  # the token the interrogative starts in
+        if pos + len(word) > m.start():
+            break
+        pos += len(word)
     i = ask + 1
     while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
         i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
@@ -219,15 +224,18 @@ _UNIT_ONLY = re.compile(f"(?:{MONEY_UNITS}|{MEASURE_UNITS}|大)")
 
 
 def _phrase(tokens, reverse: bool = False, verbs: bool = False) -> str:
-    """The run of noun-like tokens at the start of `tokens` (at their end with `reverse`), entities left out;
-    with `verbs`, a verb may open the run when a noun follows it (多少注册用户 -> 注册用户)."""
+    """The run of noun-like tokens at the start of `tokens` (at their end with `reverse`), names left out.
+
+    After the interrogative (`verbs`), a verb may open the run (多少注册用户 -> 注册用户); before it
+    (`reverse`), a verb or a number may modify the noun already found (讲解路线, 三年行动计划)."""
     words: list[tuple[str, str]] = []
     for word, flag in (tokens[::-1] if reverse else tokens):
         nounish = flag.startswith(_NOUNISH) and flag not in ("ns", "nr", "nt", "nrt", "nrfg")
-        if word in _STOP_WORDS or not (nounish or (verbs and not words and flag == "v")):
+        modifier = (verbs and not words and flag == "v") or (reverse and words and flag in ("v", "m"))
+        if word in _STOP_WORDS or not (nounish or modifier):
             break
         words.append((word, flag))
-    if words and words[-1][1] == "v":
+    while words and not reverse and words[-1][1].startswith(("v", "b")):
         words.pop()
     text = [w for w, _ in words]
     return "".join(text[::-1] if reverse else text)

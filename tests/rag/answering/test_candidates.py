@@ -1,0 +1,74 @@
+"""Typed candidates from sentences, with exact spans: one case per answer type, and the checks that keep
+a wrong figure out (unit, focus, the question's own words)."""
+
+import pytest
+
+from rag.answering.candidates import extract, numeric_value
+from rag.answering.evidence import Sentence
+from rag.answering.question import analyse
+
+
+def _sentences(*texts: str, offset: int = 10) -> list[Sentence]:
+    return [Sentence(passage=0, start=offset, end=offset + len(t), text=t, score=0.8 - i * 0.01)
+            for i, t in enumerate(texts)]
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("海淀区一共注册了多少志愿者？", "截至目前，海淀区注册志愿者近91万人，志愿服务组织3000余个。", "近91万人"),
+    ("新思汇第一季一共安排了几讲课？", "新思汇第一季13讲已全部完成。", "13讲"),
+    ("徐汇区推出了几条寻访路线？", "徐汇区推出十条初心寻访线路。", "十条"),
+    ("这个项目投资了多少万元？", "该项目总投资1200万元，今年完工。", "1200万元"),
+    ("爱湖村是哪一年被定为试点村的？", "爱湖村2020年10月被确定为山东省美丽乡村建设试点村。", "2020年10月"),
+    ("展览是什么时候在网上开展的？", "展览已于2月3日开启线上展览。", "2月3日"),
+    ("德令哈市文明办给孩子们放了哪部红色电影？", "文明办为孩子们放映了红色电影《英雄儿女》。", "《英雄儿女》"),
+    ("哪位教授在长桥街道讲解了小康社会？", "李敦瑞教授在长桥街道讲解全面建成小康社会。", "李敦瑞"),
+    ("曲靖哪个县的融媒体中心被评为先进单位？", "陆良县融媒体中心被评为全省先进单位。", "陆良县融媒体中心"),
+    ("党史课程至少要占总课时的多少？", "党史课程不低于总课时的70%。", "70%"),
+])
+def test_candidate_of_each_type_with_its_exact_span(question, sentence, expected):
+    evidence = _sentences(sentence)
+    found = extract(analyse(question), evidence)
+    assert found and found[0].text == expected
+    best = found[0]
+    assert best.start == 10 + sentence.index(expected) and best.end == best.start + len(expected)
+
+
+def test_a_figure_in_another_unit_is_no_answer():
+    found = extract(analyse("乐都区的志愿服务队伍吸纳了多少名专业人才？"), _sentences("乐都区建成文明实践站59个。"))
+    assert found == []
+
+
+def test_names_and_counts_accept_their_variants():
+    found = extract(analyse("龙传人志愿服务队有多少名队员？"), _sentences("组建了1063人的“龙传人”志愿服务队。"))
+    assert [c.text for c in found] == ["1063人"] and found[0].tied
+
+
+def test_a_figure_not_near_the_focus_is_not_tied():
+    q = analyse("白银市的常住人口是多少？")
+    found = extract(q, _sentences("白银市组建志愿服务队伍1858支，开展活动6.8万余场次。"))
+    assert found and not any(c.tied for c in found)
+
+
+def test_a_span_from_the_question_is_not_an_answer():
+    found = extract(analyse("太原市有多少个县？"), _sentences("太原市确定8个县（市、区）作为市级试点。"))
+    assert [c.text for c in found] == ["8个"]
+
+
+def test_a_year_is_not_a_count():
+    found = extract(analyse("康健街道的康乐工程实施了多少年？"), _sentences("2021年，康乐工程已实施20余年。"))
+    assert [c.text for c in found] == ["20余年"]
+
+
+def test_a_common_word_tagged_as_a_name_is_no_person():
+    found = extract(analyse("负责人是谁？"), _sentences("积极弘扬传统美德和道德风尚。"))
+    assert found == []
+
+
+def test_untyped_questions_have_no_candidates():
+    assert extract(analyse("为什么要建设新时代文明实践中心？"), _sentences("为了把群众组织起来，建设了12个中心。")) == []
+
+
+@pytest.mark.parametrize("text, value", [("8个", 8), ("三千五百名", 3500), ("6.8万余场次", 68000), ("十条", 10),
+                                         ("近91万人", 910000)])
+def test_numeric_value(text, value):
+    assert numeric_value(text) == value

@@ -1,0 +1,52 @@
+"""Composition: the short answer leads, sentences are verbatim with markers that are real citations."""
+
+from rag.answering.candidates import extract
+from rag.answering.compose import check_markers, extractive, generated, refusal
+from rag.answering.evidence import Sentence
+from rag.answering.question import analyse
+from rag.answering.types import AnswerConfig, RefusalReason
+from rag.answering.verify import Verdict
+from rag.types import Chunk, Hit
+
+TEXTS = ["白银市开展文明实践活动。白银市组建志愿服务队伍1858支。", "白银市用白银话讲中国梦。"]
+HITS = [Hit(Chunk(f"c{i}", "d.txt", "d.txt#0", "白银", t, 0, len(t), i), 1.0 - i / 10, 0.9, 1.0)
+        for i, t in enumerate(TEXTS)]
+
+
+def _evidence():
+    s = [Sentence(0, 12, len(TEXTS[0]), TEXTS[0][12:], 0.9), Sentence(1, 0, len(TEXTS[1]), TEXTS[1], 0.89),
+         Sentence(0, 0, 12, TEXTS[0][:12], 0.7)]
+    return s
+
+
+def test_short_answer_leads_and_its_sentence_is_cited():
+    q = analyse("白银市一共组建了多少支志愿服务队伍？")
+    evidence = _evidence()
+    best = extract(q, evidence)[0]
+    a = extractive(q, HITS, evidence, Verdict(None, best=best), AnswerConfig())
+    assert a.text == "1858支。白银市组建志愿服务队伍1858支。[1]白银市用白银话讲中国梦。[2]"
+    assert a.short_answer.n == 1 and TEXTS[0][a.short_answer.start:a.short_answer.end] == "1858支"
+    assert [c.n for c in a.citations] == [1, 2] and a.citations[0].highlight == (12, len(TEXTS[0]))
+
+
+def test_refusal_lists_related_passages_but_cites_nothing():
+    q = analyse("白银市的常住人口是多少？")
+    a = refusal(q, HITS, _evidence(), Verdict(RefusalReason.NO_TYPED_ANSWER, "资料提到了白银市，但没有常住人口的数字。"))
+    assert a.refused and a.citations == () and a.text.startswith("资料提到了白银市")
+    assert [c.n for c in a.related] == [1, 2]
+
+
+def test_generated_answer_keeps_valid_markers_and_highlights_best_sentences():
+    q = analyse("白银市用什么话讲中国梦？")
+    a = generated(q, HITS, _evidence(), Verdict(None), "白银市用白银话讲中国梦[2][7]。")
+    assert a.text == "白银市用白银话讲中国梦[2]。" and [c.n for c in a.citations] == [2]
+    assert a.citations[0].highlight == (0, len(TEXTS[1]))
+
+
+def test_generated_refusal_is_a_refusal():
+    a = generated(analyse("白银市有多少人？"), HITS, _evidence(), Verdict(None), "资料中没有找到与这个问题相关的内容。")
+    assert a.refused and a.citations == ()
+
+
+def test_check_markers():
+    assert check_markers("甲[1]乙[3]丙[1]", 2) == ("甲[1]乙丙[1]", [1])

@@ -1,0 +1,119 @@
+"""The question analysis table: each form with the answer type, unit, focus and names it must yield."""
+
+import pytest
+
+from rag.answering.question import AnswerType, EntityKind, analyse
+
+N, M, D, P, L, O, W = (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE,
+                       AnswerType.ORGANIZATION, AnswerType.WORK)
+LIST, REASON, MANNER, OTHER = AnswerType.LIST, AnswerType.REASON, AnswerType.MANNER, AnswerType.OTHER
+
+# (question, answer type, unit, focus, names that must be among the entities)
+TABLE = [
+    # numbers with their measure word or unit
+    ("海淀区一共注册了多少志愿者？", N, None, "志愿者", ["海淀区"]),
+    ("太原今年确定了多少个县作为市级试点？", N, "个", "县", ["太原"]),
+    ("乐都区的志愿服务队伍吸纳了多少名专业人才？", N, "名", "专业人才", ["乐都区"]),
+    ("新思汇第一季一共安排了几讲课？", N, "讲", None, []),
+    ("嘉峪关给重点部门列了多少条工作任务？", N, "条", "工作任务", ["嘉峪关"]),
+    ("海淀让多少辆网约车变成了理论宣传车？", N, "辆", "网约车", ["海淀"]),
+    ("曲靖的市级媒体一年刊登了多少篇理论文章？", N, "篇", "理论文章", ["曲靖"]),
+    ("白银市一共组建了多少支志愿服务队伍？", N, "支", "志愿服务队伍", ["白银市"]),
+    ("龙华烈士陵园的讲解路线有多长？", N, "公里|千米|米|厘米", "讲解路线", ["龙华烈士陵园"]),
+    ("白银市的常住人口是多少？", N, None, "常住人口", ["白银市"]),
+    ("白银市2021年的常住人口是多少？", N, None, "常住人口", ["白银市", "2021年"]),
+    ("新时代文明实践中心的占地面积有多大？", N, "平方公里|平方千米|平方米|公顷|亩", "占地面积", []),
+    ("徐汇滨江文明示范带的岸线有多长？", N, "公里|千米|米|厘米", "岸线", ["滨江"]),
+    ("广西要求提名城市制定多长时间的创建规划？", N, "个月|周年|年|天|小时|分钟|周", None, ["广西"]),
+    ("康健街道的康乐工程实施了多少年？", N, "年", None, ["康健街道"]),
+    ("海淀区志愿者每年平均服务多少小时？", N, "小时", None, ["海淀区"]),
+    ("潮州建成了几座城市文明小景观？", N, "座", None, ["潮州"]),
+    ("西宁市的全国文明城市测评得了多少分？", N, "分", None, ["西宁市"]),
+    ("曲靖给多少个乡镇和街道配齐了宣传委员？", N, "个", "乡镇", ["曲靖"]),
+    ("那次活动一共有多少人参加？", N, "人", None, []),
+    # money
+    ("太原市新时代文明实践中心的建设总投资是多少亿元？", M, "亿元", "建设总投资", ["太原市"]),
+    ("潮州建设城市文明小景观一共花了多少钱？", M, None, None, ["潮州"]),
+    ("广汉党史馆的门票多少钱？", M, None, "门票", ["广汉党史馆"]),
+    ("平城区网格员的月工资是多少？", M, None, "月工资", []),
+    ("这个项目投资了多少万元？", M, "万元", None, []),
+    ("曲靖市2020年的地区生产总值是多少？", M, None, "地区生产总值", ["曲靖市", "2020年"]),
+    # dates
+    ("爱湖村是哪一年被定为山东省美丽乡村建设试点村的？", D, None, None, ["爱湖村", "山东省"]),
+    ("麟游县创建全国文明城市动员大会是哪天召开的？", D, None, None, ["麟游县"]),
+    ("小人书里的红色平城故事展是什么时候在网上开展的？", D, None, None, ["平城"]),
+    ("龙华烈士陵园是何时建成的？", D, None, None, ["龙华烈士陵园"]),
+    ("嘉峪关的三年行动计划是哪几年？", D, None, "三年行动计划", ["嘉峪关"]),
+    ("徐汇区新时代文明实践中心每天几点开门？", D, None, None, ["徐汇区"]),
+    ("推进会是几月几日举行的？", D, None, None, []),
+    # people
+    ("谁在徐汇滨江规划展示馆给群众解读人民城市理念？", P, None, None, []),
+    ("哪位教授在长桥街道讲解了全面建成小康社会？", P, None, "教授", ["长桥街道"]),
+    ("嘉峪关市文明办主任叫什么名字？", P, None, "主任", ["嘉峪关市文明办"]),
+    ("乐都区新时代文明实践中心的负责人是谁？", P, None, "负责人", ["乐都"]),
+    ("曲靖市委书记是谁？", P, None, "市委书记", ["曲靖"]),
+    ("那位网格员叫什么？", P, None, None, []),
+    # places
+    ("太原市新时代文明实践中心试点观摩推进会是在哪个区开的？", L, None, None, ["太原市"]),
+    ("新思汇的开篇第一课是在哪里上的？", L, None, None, []),
+    ("成都的采风行活动在什么地方启动？", L, None, None, ["成都"]),
+    ("哪个县冬天在工厂里给大棚种植准备菜苗？", L, None, None, []),
+    ("颁奖仪式在什么场馆举行？", L, None, "场馆", []),
+    ("徐家汇街道哪个老小区被称为城市低洼地？", L, None, "老小区", ["徐家汇街道"]),
+    ("哪个城市用当地土话给群众宣讲党的理论？", L, None, None, []),
+    # organisations
+    ("哪个教育机构的微党课受众超过百万？", O, None, "教育机构", []),
+    ("曲靖哪个县的融媒体中心被评为全省先进单位？", O, None, None, ["曲靖"]),
+    ("这次活动由哪个单位主办？", O, None, "单位", []),
+    ("给老人送爱心餐的是哪支志愿队？", O, None, None, []),
+    # titles of works, names of things
+    ("德令哈市文明办给孩子们放了哪部红色电影？", W, None, "红色电影", ["德令哈市文明办"]),
+    ("平城区图书馆每个工作日转播什么党史节目？", W, None, "党史节目", []),
+    ("成都市总工会的脱贫攻坚采风活动叫什么名字？", W, None, None, ["成都市总工会"]),
+    ("天平街道的银发志愿者团队叫什么？", W, None, "银发志愿者团队", []),
+    ("杭州亚运会的吉祥物叫什么？", W, None, None, ["杭州亚运会"]),
+    ("《党史故事100讲》在哪里转播？", L, None, None, ["党史故事100讲"]),
+    # lists, reasons, manners, others
+    ("太原要求打通的五大平台包括哪些方面？", LIST, None, None, ["太原"]),
+    ("长桥街道的基层组织为哪些孩子提供服务？", LIST, None, "孩子", ["长桥街道"]),
+    ("深圳市在新时代文明实践中心建设方面有哪些做法？", LIST, None, None, ["深圳市"]),
+    ("为什么要建设新时代文明实践中心？", REASON, None, None, []),
+    ("白银市为何要用方言讲理论？", REASON, None, None, ["白银市"]),
+    ("广西的文明城市创建座谈交流会是怎么开的？", MANNER, None, "创建座谈交流会", ["广西"]),
+    ("拉科村的凝心超市是怎么鼓励群众参加志愿服务的？", MANNER, None, None, ["拉科村"]),
+    ("徐汇区如何让居民参与加装电梯这类公共事务？", MANNER, None, None, ["徐汇区"]),
+    ("白银市想把新时代文明实践中心建成什么样的家？", OTHER, None, None, ["白银市"]),
+    ("峡江县的育苗工厂冬天在忙着培育什么？", OTHER, None, None, ["峡江县"]),
+]
+
+
+@pytest.mark.parametrize("question, answer_type, unit, focus, names", TABLE, ids=[row[0] for row in TABLE])
+def test_analysis_table(question, answer_type, unit, focus, names):
+    q = analyse(question)
+    assert q.answer_type is answer_type
+    assert q.unit == unit
+    if focus is not None:
+        assert q.focus == focus
+    assert set(names) <= {e.text for e in q.entities}
+
+
+def test_table_is_large_enough():
+    assert len(TABLE) >= 60
+
+
+def test_years_are_entities_but_not_names():
+    q = analyse("白银市2021年的常住人口是多少？")
+    assert {e.kind for e in q.entities} == {EntityKind.PLACE, EntityKind.YEAR}
+    assert [e.text for e in q.names] == ["白银市"]
+
+
+def test_entity_forms_and_parts():
+    place = next(e for e in analyse("太原市有多少个县？").entities if e.text == "太原市")
+    assert place.forms == ("太原市", "太原")
+    org = next(e for e in analyse("成都总工会征集的艺术作品分几个组别？").entities)
+    assert org.text == "成都总工会" and org.parts == ("成都", "总工会")
+
+
+def test_a_question_without_an_interrogative_is_other():
+    q = analyse("介绍一下徐汇区的新时代文明实践")
+    assert q.answer_type is OTHER and q.unit is None

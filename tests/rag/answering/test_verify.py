@@ -1,0 +1,65 @@
+"""Verification decides refusals from the material itself: each reason, and the order they are checked in."""
+
+from rag.answering.candidates import extract
+from rag.answering.evidence import Sentence
+from rag.answering.question import analyse
+from rag.answering.types import AnswerConfig, RefusalReason
+from rag.answering.verify import absent_entities, squash, verify
+
+CONFIG = AnswerConfig()
+ARTICLE = squash("白银市：文明实践惠及\n170万铜城儿女。白银市组建志愿服务队伍1858支，开展活动6.8万余场次。")
+
+
+def _evidence(text: str, score: float = 0.8) -> list[Sentence]:
+    return [Sentence(0, 0, len(text), text, score)]
+
+
+def _verify(question: str, sentence: str, articles=(ARTICLE,), score: float = 0.8):
+    q = analyse(question)
+    evidence = _evidence(sentence, score)
+    return verify(q, evidence, extract(q, evidence), list(articles), CONFIG)
+
+
+def test_an_absent_name_is_refused_and_named():
+    v = _verify("杭州市组建了多少支志愿服务队伍？", "白银市组建志愿服务队伍1858支。")
+    assert v.reason is RefusalReason.ENTITY_ABSENT and v.message == "资料中没有关于杭州市的内容。"
+
+
+def test_a_present_name_with_an_absent_figure_is_refused():
+    v = _verify("白银市的常住人口是多少？", "白银市组建志愿服务队伍1858支，开展活动6.8万余场次。")
+    assert v.reason is RefusalReason.NO_TYPED_ANSWER
+    assert v.message == "资料提到了白银市，但没有常住人口的数字。"
+
+
+def test_weak_evidence_is_refused():
+    v = _verify("明天会下雨吗？", "白银市组建志愿服务队伍1858支。", score=0.5)
+    assert v.reason is RefusalReason.WEAK_EVIDENCE
+
+
+def test_an_answerable_question_passes_with_its_short_answer():
+    v = _verify("白银市一共组建了多少支志愿服务队伍？", "白银市组建志愿服务队伍1858支，开展活动6.8万余场次。")
+    assert v.reason is None and v.best.text == "1858支"
+
+
+def test_a_name_printed_in_another_form_is_present():
+    # 太原 for 太原市; 成都 + 总工会 for 成都总工会 (the article prints 成都市总工会)
+    articles = [squash("太原召开推进会"), squash("成都市总工会启动采风活动")]
+    assert absent_entities(analyse("太原市开了什么会？"), articles) == []
+    assert absent_entities(analyse("成都总工会启动了什么活动？"), articles) == []
+
+
+def test_a_year_alone_does_not_refuse_as_absent():
+    v = _verify("白银市2021年组建了多少支志愿服务队伍？", "白银市组建志愿服务队伍1858支。")
+    assert v.reason is None
+
+
+def test_untyped_questions_need_no_candidate():
+    v = _verify("白银市为什么要组建志愿服务队伍？", "白银市组建志愿服务队伍1858支。")
+    assert v.reason is None and v.best is None
+
+
+def test_verification_can_be_turned_off():
+    q = analyse("杭州市组建了多少支志愿服务队伍？")
+    evidence = _evidence("白银市组建志愿服务队伍1858支。")
+    v = verify(q, evidence, extract(q, evidence), [ARTICLE], AnswerConfig(verify=False))
+    assert v.reason is None
