@@ -58,6 +58,12 @@
     ".pop .passage{white-space:pre-wrap;font-size:13px}",
     ".pop mark{background:#ffe58a;color:inherit;padding:0 1px}",
     ".pop .close{float:right;border:1px solid #b8c0cc;background:#fff;border-radius:6px;cursor:pointer}",
+    ".pop mark.ans{background:#ffb000;font-weight:700}",
+    ".short{display:block;margin-bottom:4px;font-size:16px}",
+    ".short strong{color:#0f3f8a}",
+    ".related{display:block;margin-top:6px;font-size:12px;color:#556}",
+    ".related button{display:block;margin:3px 0;padding:2px 6px;border:1px dashed #b8c0cc;border-radius:4px;background:#fff;",
+    "color:#334;font-size:12px;text-align:left;cursor:pointer;white-space:normal}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
   ].join("");
 
@@ -127,7 +133,20 @@
     }
     var cites = {};
     (msg.citations || []).forEach(function (c) { cites[c.n] = c; });
-    var parts = (msg.text || "").split(/(\[\d+\])/);
+    var text = msg.text || "";
+    var short = msg.short_answer;
+    if (short && text.indexOf(short.text + "。") === 0) {
+      // The short answer leads: shown on its own line, the supporting sentences follow.
+      var line = document.createElement("span");
+      line.className = "short";
+      line.appendChild(document.createTextNode("答："));
+      var strong = document.createElement("strong");
+      strong.textContent = short.text;
+      line.appendChild(strong);
+      div.appendChild(line);
+      text = text.slice(short.text.length + 1);
+    }
+    var parts = text.split(/(\[\d+\])/);
     parts.forEach(function (part) {
       var m = /^\[(\d+)\]$/.exec(part);
       if (m && cites[m[1]]) {
@@ -137,16 +156,30 @@
         b.textContent = m[1];
         b.setAttribute("aria-label", "引用 " + m[1] + "：" + cites[m[1]].title);
         b.setAttribute("aria-haspopup", "dialog");
-        b.addEventListener("click", function () { openPop(cites[m[1]], b); });
+        b.addEventListener("click", function () { openPop(cites[m[1]], b, short); });
         div.appendChild(b);
       } else if (part) {
         div.appendChild(document.createTextNode(part));
       }
     });
+    if (msg.refused && msg.related && msg.related.length) {
+      // The closest passages, offered as related reading: they are not sources of an answer.
+      var rel = document.createElement("span");
+      rel.className = "related";
+      rel.appendChild(document.createTextNode("相关资料（不是答案的出处）："));
+      msg.related.forEach(function (c) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.textContent = c.title;
+        b.addEventListener("click", function () { openPop(c, b, null, "相关资料"); });
+        rel.appendChild(b);
+      });
+      div.appendChild(rel);
+    }
   }
 
   var popOwner = null;
-  function openPop(c, owner) {
+  function openPop(c, owner, short, label) {
     pop.textContent = "";
     var close = document.createElement("button");
     close.type = "button"; close.className = "close"; close.textContent = "关闭";
@@ -157,10 +190,21 @@
     var p = document.createElement("div"); p.className = "passage";
     var a = c.highlight ? c.highlight[0] : 0, z = c.highlight ? c.highlight[1] : 0;
     p.appendChild(document.createTextNode(c.text.slice(0, a)));
-    var mark = document.createElement("mark"); mark.textContent = c.text.slice(a, z);
+    var mark = document.createElement("mark");
+    if (short && short.n === c.n && short.start >= a && short.end <= z) {
+      // The short answer stands out inside its highlighted sentence.
+      mark.appendChild(document.createTextNode(c.text.slice(a, short.start)));
+      var ans = document.createElement("mark");
+      ans.className = "ans";
+      ans.textContent = c.text.slice(short.start, short.end);
+      mark.appendChild(ans);
+      mark.appendChild(document.createTextNode(c.text.slice(short.end, z)));
+    } else {
+      mark.textContent = c.text.slice(a, z);
+    }
     p.appendChild(mark);
     p.appendChild(document.createTextNode(c.text.slice(z)));
-    pop.setAttribute("aria-label", "引用 " + c.n + " 的来源");
+    pop.setAttribute("aria-label", (label || "引用 " + c.n) + " 的来源");
     pop.append(close, h, src, p);
     pop.hidden = false;
     popOwner = owner;
@@ -207,7 +251,7 @@
     bubble("user").textContent = question;
     var div = bubble("bot");
     div.textContent = "…";
-    var msg = { role: "assistant", text: "", citations: [], refused: false };
+    var msg = { role: "assistant", text: "", citations: [], refused: false, short_answer: null, related: [] };
     var headers = { "Content-Type": "application/json" };
     if (cfg.key) headers.Authorization = "Bearer " + cfg.key;
     fetch(cfg.api + "/v1/chat/completions", {
@@ -232,6 +276,8 @@
             if (delta && delta.content) { msg.text += delta.content; div.textContent = msg.text; }
             if (obj.citations) msg.citations = obj.citations;
             if (obj.refused !== undefined) msg.refused = obj.refused;
+            if (obj.short_answer !== undefined) msg.short_answer = obj.short_answer;
+            if (obj.related) msg.related = obj.related;
             log.scrollTop = log.scrollHeight;
           });
           return pump();

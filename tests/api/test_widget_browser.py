@@ -89,6 +89,7 @@ def test_widget_answers_with_citations(live_server, host_page, browser):
                            timeout=60000)
     answer = _shadow(page, "r.querySelector('.bot').textContent")
     assert "汤亚兴" in answer
+    assert _shadow(page, "r.querySelector('.bot .short strong').textContent") == "汤亚兴"  # the short answer leads
     assert _shadow(page, "r.querySelector('[role=log]').querySelectorAll('.msg').length") == 2
 
     # A citation opens its source with the supporting sentence highlighted.
@@ -100,6 +101,7 @@ def test_widget_answers_with_citations(live_server, host_page, browser):
     mark = _shadow(page, "r.querySelector('.pop mark').textContent")
     assert "004_b3238fd52c02d4da.txt" in source and "徐汇" in title
     assert "汤亚兴" in mark and mark in answer
+    assert _shadow(page, "r.querySelector('.pop mark.ans').textContent") == "汤亚兴"
     page.screenshot(path=str(ARTIFACTS / "widget-answer.png"))
 
     # Esc closes the pop-over (focus back on its citation), then the panel (focus back on the launcher).
@@ -130,7 +132,13 @@ def test_widget_refusal_and_errors(live_server, host_page, browser):
     page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot.refused')",
                            timeout=60000)
     assert _shadow(page, "r.querySelectorAll('.bot .cite').length") == 0
-    assert "未在资料中找到依据" in _shadow(page, "r.querySelector('.bot').textContent")
+    refused = _shadow(page, "r.querySelector('.bot').textContent")
+    assert "未在资料中找到依据" in refused and "资料中没有关于杭州亚运会的内容" in refused
+    # The closest passages are offered as related reading, and open like a source.
+    assert _shadow(page, "r.querySelectorAll('.bot .related button').length") >= 1
+    _shadow(page, "r.querySelector('.bot .related button').click()")
+    assert _shadow(page, "r.querySelector('.pop').hidden") is False
+    assert _shadow(page, "r.querySelector('.pop').getAttribute('aria-label')") == "相关资料 的来源"
     page.screenshot(path=str(ARTIFACTS / "widget-refused.png"))
 
     # No key: 401 -> a short Chinese message, and the input stays usable.
