@@ -153,6 +153,7 @@ def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | 
              report_dir: Path):
     """Score retrieval (and answers) on a question set and write a report."""
     from rag.evaluation import datasets, evaluate, report
+    from rag.evaluation.answers import answer_table, evaluate_answers
 
     data = datasets.load(dataset)
     if url:
@@ -180,9 +181,9 @@ def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | 
         with tempfile.TemporaryDirectory() as tmp:
             reports += evaluate.chunk_size_variants(engine, sizes, base, data, tmp)
     click.echo(evaluate.table(reports))
-    answers = evaluate.evaluate_answers(data, engine) if engine is not None else None
+    answers = evaluate_answers(data, engine) if engine is not None else None
     if answers:
-        click.echo(evaluate.answer_table(answers))
+        click.echo(answer_table(answers))
     written = report.write(report_dir, data, reports, answers)
     click.echo(f"report: {written}")
 

@@ -23,6 +23,10 @@ class Question:
     answerable: bool = True
     relevant_ids: tuple[str, ...] = ()  # explicit judgements (BEIR/TREC), when there is no evidence
     doc_id: str | None = None
+    type: str | None = None  # the expected answer type (rag.answering.question.AnswerType values)
+    short_answers: tuple[str, ...] = ()  # gold short answers, verbatim from the source, the canonical one first
+    refusal_kind: str | None = None  # why an unanswerable question must be refused (a RefusalReason value)
+    split: str | None = None  # "dev" (rules are tuned on it) or "test" (held out)
 
     def __post_init__(self):
         if not self.question.strip():
@@ -74,7 +78,9 @@ def load_jsonl(path: Path) -> Dataset:
         try:
             raw = json.loads(line)
             q = Question(id=str(raw["id"]), question=raw["question"], evidence=tuple(raw.get("evidence", [])),
-                         answerable=bool(raw.get("answerable", True)), doc_id=raw.get("doc_id"))
+                         answerable=bool(raw.get("answerable", True)), doc_id=raw.get("doc_id"),
+                         type=raw.get("type"), short_answers=tuple(raw.get("short_answers", [])),
+                         refusal_kind=raw.get("refusal_kind"), split=raw.get("split"))
         except (KeyError, TypeError, json.JSONDecodeError, ValueError) as exc:
             raise ValueError(f"{path}:{n}: not a valid question ({exc})") from None
         if q.id in ids:
@@ -89,8 +95,9 @@ def save_jsonl(dataset: Dataset, path: Path) -> None:
     with Path(path).open("w", encoding="utf-8") as fh:
         for q in dataset.questions:
             row = {"id": q.id, "question": q.question, "evidence": list(q.evidence), "answerable": q.answerable}
-            if q.doc_id:
-                row["doc_id"] = q.doc_id
+            extra = {"doc_id": q.doc_id, "type": q.type, "short_answers": list(q.short_answers),
+                     "refusal_kind": q.refusal_kind, "split": q.split}
+            row.update({k: v for k, v in extra.items() if v})
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

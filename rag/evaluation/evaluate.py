@@ -133,58 +133,6 @@ def table(reports: list[VariantReport], columns=("hit_rate@1", "hit_rate@3", "hi
 
 
 
-@dataclass
-class AnswerReport:
-    metrics: dict[str, float]
-    latency_ms: dict[str, float]
-    rows: list[dict] = field(default_factory=list)
-
-
-def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, refuse_below: float | None = None) -> AnswerReport:
-    """Citation hit rate, answer-contains-evidence rate and refusal precision/recall, in process."""
-    from rag.answering.pipeline import QuestionAnswerer
-    from rag.answering.types import AnswerConfig
-    from rag.evaluation.datasets import squash
-
-    config = AnswerConfig() if refuse_below is None else AnswerConfig(refuse_below=refuse_below)
-    qa = QuestionAnswerer(engine, config)
-    rows, latencies = [], []
-    for q in dataset.questions:
-        t = time.perf_counter()
-        result = qa.ask(q.question, top_k)
-        latencies.append((time.perf_counter() - t) * 1000)
-        a = result.answer
-        evidence = [squash(e) for e in q.evidence]
-        rows.append({
-            "id": q.id, "answerable": q.answerable, "refused": a.refused, "answer": a.text,
-            "cited_holds_evidence": any(is_relevant(q, c.hit.chunk.chunk_id, c.hit.chunk.text) for c in a.citations),
-            "answer_holds_evidence": any(e in squash(a.text) for e in evidence),
-        })
-    answerable = [r for r in rows if r["answerable"]]
-    answered = [r for r in answerable if not r["refused"]]
-    refused = [r for r in rows if r["refused"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    ratio = lambda n, d: n / d if d else 0.0  # noqa: E731
-    metrics = {
-        "citation_hit_rate": ratio(sum(r["cited_holds_evidence"] for r in answered), len(answered)),
-        "answer_contains_evidence": ratio(sum(r["answer_holds_evidence"] for r in answerable), len(answerable)),
-        "refusal_precision": ratio(sum(not r["answerable"] for r in refused), len(refused)),
-        "refusal_recall": ratio(sum(r["refused"] for r in unanswerable), len(unanswerable)),
-        "answerable_refused": ratio(sum(r["refused"] for r in answerable), len(answerable)),
-    }
-    return AnswerReport(metrics=metrics, rows=rows,
-                        latency_ms={"p50": percentile(latencies, 50), "p95": percentile(latencies, 95)})
-
-
-def answer_table(report: AnswerReport) -> str:
-    m = report.metrics
-    return ("| citation hit rate | answer contains evidence | refusal precision | refusal recall | "
-            "answerable refused | p50 ms | p95 ms |\n|---|---|---|---|---|---|---|\n"
-            f"| {m['citation_hit_rate']:.3f} | {m['answer_contains_evidence']:.3f} | {m['refusal_precision']:.3f} | "
-            f"{m['refusal_recall']:.3f} | {m['answerable_refused']:.3f} | {report.latency_ms['p50']:.1f} | "
-            f"{report.latency_ms['p95']:.1f} |")
-
-
 def chunk_size_variants(engine, sizes: list[int], base: SearchConfig, dataset: Dataset, workdir) -> list[VariantReport]:
     """Re-chunk the indexed sources at each size into a scratch index and score the default setup."""
     from pathlib import Path

@@ -7,7 +7,8 @@ import time
 from pathlib import Path
 
 from rag.evaluation.datasets import Dataset
-from rag.evaluation.evaluate import AnswerReport, VariantReport, answer_table, table
+from rag.evaluation.answers import AnswerReport, answer_table, curve_chart
+from rag.evaluation.evaluate import VariantReport, table
 
 CHART_METRICS = ("hit_rate@1", "hit_rate@5", "mrr@10", "ndcg@10")
 
@@ -43,6 +44,7 @@ def write(out_dir: Path, dataset: Dataset, reports: list[VariantReport], answers
             for miss in r.misses:
                 fh.write(json.dumps({"variant": r.name, **miss}, ensure_ascii=False) + "\n")
     if answers:
+        curve_chart(answers, out / "refusal.png")
         with (out / "answers.jsonl").open("w", encoding="utf-8") as fh:
             for row in answers.rows:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -55,7 +57,11 @@ def write(out_dir: Path, dataset: Dataset, reports: list[VariantReport], answers
         "## Retrieval", "", table(reports), "", "![chart](chart.png)", "",
     ]
     if answers:
-        lines += ["## Answers (extractive)", "", answer_table(answers), ""]
+        lines += ["## Answers (extractive)", "",
+                  "Short-answer accuracy is over answerable factoid questions (number, money, date, person, place, "
+                  "organisation, title): `contains` when a gold short answer is inside the short answer, `exact` when "
+                  "it is one. False refusals are over answerable questions. Per-question rows: `answers.jsonl`.", "",
+                  answer_table(answers), "", "![refusal](refusal.png)", ""]
     lines += ["## Misses", "", "Questions whose first result holds no evidence, per variant: `misses.jsonl`."]
     (out / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return out / "report.md"
