@@ -121,7 +121,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             b = tokens[i + 1][1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
-        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 300:
+        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100:
             spans.append((a, b))
     return spans
 

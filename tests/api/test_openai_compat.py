@@ -19,6 +19,10 @@ def test_openai_client_non_streaming(server):
     assert "18座" in text and re.search(r"\[\d+\]", text)
     citations = resp.model_extra["citations"]
     assert citations and all(c["doc_id"].endswith(".txt") for c in citations)
+    short = resp.model_extra["short_answer"]
+    assert short["text"] == "18座" and text.startswith("18座。")
+    assert resp.model_extra["refused"] is False and resp.model_extra["refusal_reason"] is None
+    assert resp.model_extra["analysis"]["answer_type"] == "number"
 
 
 def test_openai_client_streaming_sends_sources_first(server):
@@ -33,6 +37,7 @@ def test_openai_client_streaming_sends_sources_first(server):
     last = [c for c in chunks if c.model_extra.get("citations") is not None][-1]
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", text)}
     assert markers == {c["n"] for c in last.model_extra["citations"]}
+    assert last.model_extra["short_answer"]["text"] == "汤亚兴"
 
 
 def test_openai_client_without_key_is_rejected(server):
@@ -56,3 +61,4 @@ def test_streaming_over_sse(client):
     assert events[-1] == "[DONE]"
     last = json.loads(events[-2])
     assert last["refused"] is True and last["citations"] == []
+    assert last["refusal_reason"] == "entity_absent" and last["related"]
