@@ -16,6 +16,7 @@ from rag.answering.question import (
     MONEY_UNITS,
     ORG_SUFFIX,
     AnswerType,
+    EntityKind,
     Question,
     posseg,
 )
@@ -62,14 +63,30 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
         for a, b in _spans(question, sentence.text):
             text = sentence.text[a:b]
             key = (sentence.passage, sentence.start + a, sentence.start + b)
-            if key in seen or _in_question(text, question):
+            if key in seen or _in_question(text, question) or not _ends_as_asked(question, text):
                 continue
             seen.add(key)
             tied = _tied(question, sentence.text, a, b)
-            near = _nearness(question, sentence.text, a, b)
-            found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied,
-                                   sentence.score + 0.3 * tied + 0.2 * near))
+            score = (sentence.score + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
+                     + 0.3 * _nearness(_focus_heads(question), sentence.text, a, b)
+                     + 0.2 * _nearness([f for e in question.names for f in e.forms], sentence.text, a, b))
+            found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
     return sorted(found, key=lambda c: -c.score)
+
+
+def _focus_heads(question: Question) -> list[str]:
+    """The focus and its head (its last two characters): 新时代文明实践所 is printed 实践所29个."""
+    focus = question.focus or ""
+    return [h for h in dict.fromkeys([focus, focus[-2:]]) if len(h) >= 2]
+
+
+def _ends_as_asked(question: Question, text: str) -> bool:
+    """哪个县 is answered by a name ending in 县, 哪个单位 by any organisation: a one-character focus that is
+    a kind of place or body is the suffix its answer must carry."""
+    focus = question.focus
+    if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION) or not focus or len(focus) > 2:
+        return True
+    return not re.fullmatch(f"(?:{ADMIN_SUFFIX})", focus) or text.endswith(focus)
 
 
 def _spans(question: Question, text: str) -> list[tuple[int, int]]:
@@ -87,7 +104,8 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return _person_spans(text)
     if kind in (AnswerType.PLACE, AnswerType.ORGANIZATION):
         tail = _PLACE_TAIL if kind is AnswerType.PLACE else _ORG_TAIL
-        return [s for s in _name_runs(text) if tail.search(text[s[0]:s[1]])]
+        quoted = [(m.start() + 1, m.end() - 1) for m in _TITLE.finditer(text)] if kind is AnswerType.ORGANIZATION else []
+        return [s for s in _name_runs(text) if tail.search(text[s[0]:s[1]])] + quoted
     return []
 
 
@@ -130,7 +148,7 @@ SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑�
                "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
                "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
                "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
-               "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝")
+               "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝习")
 
 
 def _jieba_freq(word: str) -> int:
@@ -138,12 +156,15 @@ def _jieba_freq(word: str) -> int:
 
 
 def _name_runs(text: str) -> list[tuple[int, int]]:
-    """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters."""
+    """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
+    place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
     runs, start, end = [], None, None
     for a, b, word, flag in _tokens(text) + [(len(text), len(text), "", "x")]:
         if flag.startswith(_NAME_FLAGS) and word not in _RUN_BREAK and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
             start = a if start is None else start
             end = b
+            if len(word) >= 2 and (flag == "ns" or re.search(f"(?:{ADMIN_SUFFIX})$", word)):
+                runs.append((a, b))
             continue
         if start is not None and 2 <= end - start <= 16:
             runs.append((start, end))
@@ -152,9 +173,11 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
 
 
 def _in_question(text: str, question: Question) -> bool:
-    """A span the question itself contains is not its answer (太原 does not answer 太原有多少个县)."""
+    """A span the question contains, or one holding a name it asks about, is not its answer (太原 does not
+    answer 太原有多少个县, nor 山西省太原市 太原市在哪个区)."""
     core = re.sub(r"[《》“”「」]", "", text)
-    return core in re.sub(r"\s+", "", question.text)
+    return core in re.sub(r"\s+", "", question.text) or any(
+        f in core for e in question.names for f in e.forms if e.kind is not EntityKind.TITLE)
 
 
 _WINDOW = 24  # characters either side of a candidate in which its focus must stand
@@ -181,8 +204,13 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         grams = set(bigrams(focus))
         if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
             return True
-        # A count in the very unit asked for, among the question's other words (多少名队员: 1063人的…志愿服务队).
-        return question.unit is not None and "|" not in question.unit and _shares_terms(question, window)
+        # The same words in another order (寻访路线, printed 寻访线路), the head character among them.
+        if len(focus) >= 3 and focus[-1] in window and sum(c in window for c in set(focus)) >= 0.75 * len(set(focus)):
+            return True
+        # A count in the very unit asked for, among the question's other words and next to every name it
+        # asks about (多少名队员: 1063人的“龙传人”志愿服务队).
+        return (question.unit is not None and "|" not in question.unit and _shares_terms(question, window)
+                and all(any(f in window for f in e.forms) for e in question.names))
     return False
 
 
@@ -194,10 +222,10 @@ def _shares_terms(question: Question, text: str, at_least: int | None = None) ->
     return not terms or sum(t in text for t in terms) >= min(need, len(terms))
 
 
-def _nearness(question: Question, text: str, a: int, b: int) -> float:
-    """1 when a question term touches the candidate, falling with the distance to the nearest one."""
+def _nearness(terms, text: str, a: int, b: int) -> float:
+    """1 when one of the terms touches the candidate, falling with the distance to the nearest one."""
     best = None
-    for term in question.terms:
+    for term in terms:
         for m in re.finditer(re.escape(term), text):
             d = max(0, m.start() - b, a - m.end())
             best = d if best is None else min(best, d)

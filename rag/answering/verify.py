@@ -52,11 +52,10 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
     if not evidence or evidence[0].score < config.refuse_below:
         return Verdict(RefusalReason.WEAK_EVIDENCE, REFUSAL)
     best = next((c for c in candidates if c.tied), None)
-    if best is None and candidates and candidates[0].sentence == evidence[0] \
-            and question.answer_type not in STRICT_TYPES:
+    strict = question.answer_type in STRICT_TYPES or question.answer_type is AnswerType.PLACE and question.focus
+    if best is None and candidates and candidates[0].sentence == evidence[0] and not strict:
         best = candidates[0]  # a title or a name in the best sentence answers even when its focus is paraphrased
-    if config.verify and best is None and (question.answer_type in STRICT_TYPES or
-                                           question.answer_type is AnswerType.PLACE and question.focus):
+    if config.verify and best is None and strict:
         subject = "、".join(e.text for e in question.names) or "相关内容"
         wanted = f"{question.focus}的{_KIND_WORDS[question.answer_type]}" if question.focus \
             else f"问题所问的{_KIND_WORDS[question.answer_type]}"
