@@ -42,15 +42,16 @@ _QUANTITY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNIT
 _MONEY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS})")
 _YEAR = r"(?:(?:19|20)[0-9]{2}|[〇零一二三四五六七八九]{4})年"
 _DATE = re.compile(
-    rf"{_YEAR}(?:[—\-－~至到]{_YEAR})?(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}日)?)?|(?:今年|去年|明年)?[0-9]{{1,2}}月[0-9]{{1,2}}日|"
+    rf"(?:19|20)[0-9]{{2}}[—\-－~至到](?:19|20)[0-9]{{2}}年|{_YEAR}(?:[—\-－~至到]{_YEAR})?(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}日)?)?|(?:今年|去年|明年)?[0-9]{{1,2}}月[0-9]{{1,2}}日|"
     rf"(?:今年|去年|明年)?[0-9]{{1,2}}月(?:份|初|底|中旬|上旬|下旬)?|[0-9]{{1,2}}[:：][0-9]{{2}}|[0-9]{{1,2}}点半?|"
     r"(?:每周|星期|周)[一二三四五六日天]")
+_ASKS_DAY = re.compile(r"哪一?天|几号|几日|哪日|几月几")
 _TITLE = re.compile(r"《[^》]{1,40}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
 _PLACE_TAIL = re.compile(rf"(?:{ADMIN_SUFFIX}|馆|中心|广场|礼堂|公园|剧院|会场|基地|宫|大厅|滨江|陵园|学校|院|园|站|所|点|路|街|镇)$")
 _ORG_TAIL = re.compile(f"(?:{ORG_SUFFIX}|党校|教育|机构|小组|分队|服务队|志愿队|讲解团|团队)$")
-_NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", "ng")
+_NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", "ng", "a")
 # Words that end a name run even though jieba tags them as nouns.
 _RUN_BREAK = set("时 中 里 上 下 前 后 内 外 间 期间 方面 工作 活动 建设 问题 情况".split())
 
@@ -67,9 +68,11 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                 continue
             seen.add(key)
             tied = _tied(question, sentence.text, a, b)
+            clause = _clause(sentence.text, a, b)
             score = (sentence.score + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
                      + 0.3 * _nearness(_focus_heads(question), sentence.text, a, b)
-                     + 0.2 * _nearness([f for e in question.names for f in e.forms], sentence.text, a, b))
+                     + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
+                     - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text)))
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
     return sorted(found, key=lambda c: -c.score)
 
@@ -77,7 +80,18 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
 def _focus_heads(question: Question) -> list[str]:
     """The focus and its head (its last two characters): 新时代文明实践所 is printed 实践所29个."""
     focus = question.focus or ""
-    return [h for h in dict.fromkeys([focus, focus[-2:]]) if len(h) >= 2]
+    return [h for h in dict.fromkeys([focus, focus[-2:]]) if h]
+
+
+_CLAUSE_END = re.compile("[，,；;。！？!?]")
+
+
+def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
+    """The clause around a span, and the span's offsets in it: a name in the next clause belongs to another
+    answer (马龙区的“八小宣讲法”，富源县的“火塘夜话”)."""
+    start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, a)), default=0)
+    end = next((m.start() for m in _CLAUSE_END.finditer(text, b)), len(text))
+    return text[start:end], a - start, b - start
 
 
 def _ends_as_asked(question: Question, text: str) -> bool:
@@ -97,7 +111,10 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and not re.fullmatch(_YEAR, m.group(0)) and numeric_value(m.group(0)) is not None]
     if kind is AnswerType.DATE:
-        return [m.span() for m in _DATE.finditer(text)]
+        spans = [m.span() for m in _DATE.finditer(text)]
+        if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
+            spans = [(a, b) for a, b in spans if re.search("[日号]$", text[a:b])]
+        return spans
     if kind is AnswerType.WORK:
         return [m.span() for m in _TITLE.finditer(text)]
     if kind is AnswerType.PERSON:
@@ -139,7 +156,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             b = tokens[i + 1][1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
-        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100:
+        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b):
             spans.append((a, b))
     return spans
 
@@ -149,6 +166,12 @@ SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑�
                "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
                "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
                "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝习")
+
+
+def _inside_word(text: str, a: int, b: int) -> bool:
+    """Whether the span is part of a longer dictionary word (史明志 in the idiom 以史明志)."""
+    return any(_jieba_freq(text[i:j]) > 0 for i in range(max(0, a - 2), a + 1) for j in range(b, min(len(text), b + 2) + 1)
+               if (i, j) != (a, b))
 
 
 def _jieba_freq(word: str) -> int:
@@ -176,7 +199,10 @@ def _in_question(text: str, question: Question) -> bool:
     """A span the question contains, or one holding a name it asks about, is not its answer (太原 does not
     answer 太原有多少个县, nor 山西省太原市 太原市在哪个区)."""
     core = re.sub(r"[《》“”「」]", "", text)
-    return core in re.sub(r"\s+", "", question.text) or any(
+    if core in re.sub(r"\s+", "", question.text):
+        return True
+    # A title may hold the names of its organisers (最牵挂的你——成都市总工会脱贫攻坚采风行活动).
+    return question.answer_type is not AnswerType.WORK and any(
         f in core for e in question.names for f in e.forms if e.kind is not EntityKind.TITLE)
 
 

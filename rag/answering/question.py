@@ -208,7 +208,7 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     i = ask + 1
     while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
         i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
-    after = _phrase(tokens[i:], verbs=True)
+    after = re.sub(r"^[首部本位个支家座条名](?=.)", "", _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
     if after and after in _GENERIC_FOCUS:
         return None
     if after and after not in ("钱", "时间", "时候"):  # 门票多少钱: the focus is 门票, not 钱
