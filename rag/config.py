@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(1.0, ge=0)
 
     # answers
-    refuse_below: float = Field(0.65, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")
+    refuse_below: float = Field(0.60, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None

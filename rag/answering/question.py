@@ -272,6 +272,10 @@ def _name_kind(word: str, flag: str) -> EntityKind | None:
         return None
     if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word):
         return EntityKind.PLACE
+    # jieba's dictionary tags many everyday words as names or terms (小学生/nr, 聊天/nz, 环保/j): outside
+    # places and organisations, a name is a word its dictionary holds rarely or not at all.
+    if flag in ("nr", "nrfg", "nrt", "nz", "j") and posseg().dt.tokenizer.FREQ.get(word, 0) >= 100:
+        return None
     return _ENTITY_POS.get(flag)
 
 
