@@ -108,8 +108,10 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind is AnswerType.MONEY:
         return [m.span() for m in _MONEY.finditer(text) if numeric_value(m.group(0)) is not None]
     if kind is AnswerType.NUMBER:
+        # 一座 in 一座文化名城 is an article, not a count.
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
-                and not re.fullmatch(_YEAR, m.group(0)) and numeric_value(m.group(0)) is not None]
+                and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
+                and numeric_value(m.group(0)) is not None]
     if kind is AnswerType.DATE:
         spans = [m.span() for m in _DATE.finditer(text)]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
