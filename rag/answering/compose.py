@@ -19,7 +19,7 @@ _MARKER = re.compile(r"\[(\d+)\]")
 
 def refusal(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict) -> Answer:
     """The refusal, with the closest passages as related material (not as citations of an answer)."""
-    related = _citations([s for s in evidence], hits, limit=3)
+    related = _citations(evidence, hits, limit=3)
     return Answer(text=verdict.message or REFUSAL, citations=(), refused=True,
                   evidence=evidence[0].score if evidence else 0.0, question=question,
                   refusal_reason=verdict.reason, related=tuple(related))
