@@ -14,4 +14,4 @@ router = APIRouter(tags=["answers"], dependencies=[Reader])
 async def ask(body: AskRequest, qa: QADep) -> AskResponse:
     result = await run_in_threadpool(qa.ask, body.question, body.top_k)
     a = result.answer
-    return AskResponse(answer=a.text, citations=citations(a), refused=a.refused, timings_ms=result.timings_ms)
+    return AskResponse(answer=a.text, citations=citations(a, qa.engine.snapshot().store), refused=a.refused, timings_ms=result.timings_ms)

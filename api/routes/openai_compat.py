@@ -43,7 +43,7 @@ async def chat(body: ChatRequest, qa: QADep):
         "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": len(question), "completion_tokens": len(a.text),
                   "total_tokens": len(question) + len(a.text)},
-        "citations": [c.model_dump() for c in citations(a)],
+        "citations": [c.model_dump() for c in citations(a, qa.engine.snapshot().store)],
         "refused": a.refused,
     }
 
@@ -62,6 +62,6 @@ def _stream(qa, question: str, top_k: int, cid: str, created: int, model: str) -
     for piece in deltas:
         yield _chunk(cid, created, model, {"content": piece})
     answer = final()
-    yield _chunk(cid, created, model, {}, "stop", citations=[c.model_dump() for c in citations(answer)],
+    yield _chunk(cid, created, model, {}, "stop", citations=[c.model_dump() for c in citations(answer, qa.engine.snapshot().store)],
                  refused=answer.refused)
     yield "data: [DONE]\n\n"
