@@ -48,9 +48,11 @@ async function refreshDocs() {
   const docs = await api("/documents");
   $("docs").replaceChildren(...docs.map((d) => {
     const tr = el("tr");
-    tr.append(el("td", d.doc_id), el("td", d.format + (d.encoding ? ` (${d.encoding})` : "")),
-      el("td", String(d.articles)), el("td", String(d.pages)));
-    const td = el("td");
+    // data-label: at phone width the table becomes one card per document, each cell naming its column.
+    tr.append(el("td", d.doc_id, { "data-label": "文档" }),
+      el("td", d.format + (d.encoding ? ` (${d.encoding})` : ""), { "data-label": "格式" }),
+      el("td", String(d.articles), { "data-label": "文章" }), el("td", String(d.pages), { "data-label": "页" }));
+    const td = el("td", undefined, { "data-label": "操作" });
     const open = el("button", "查看", { type: "button", "aria-label": "查看 " + d.doc_id });
     open.addEventListener("click", () => show(d.doc_id));
     const del = el("button", "删除", { type: "button", "aria-label": "删除 " + d.doc_id });
