@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 import uuid
 from contextlib import asynccontextmanager
@@ -21,13 +22,13 @@ from rag.answering.types import AnswerConfig
 from rag.config import Settings
 from rag.engine import Engine
 
-from .routes import ask, documents, health, openai_compat, search
+from .routes import ask, documents, health, jobs, openai_compat, search
 from .security import RateLimiter, origin_allowed
 
 STATIC = Path(__file__).parent / "static"
 MAX_JSON_BYTES = 64 * 1024
 log = logging.getLogger("rag.api")
-_UNGUARDED = ("/health", "/metrics", "/docs", "/openapi.json", "/redoc", "/widget.js", "/static/")
+_UNGUARDED = ("/health", "/metrics", "/docs", "/openapi.json", "/redoc", "/widget.js", "/static/", "/admin/")
 
 
 def _log_json(**fields) -> None:
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if settings.llm_base_url and settings.llm_model else None
     app.state.settings = settings
     app.state.engine = engine
-    app.state.limiter = RateLimiter(settings.rate_limit)
+    app.state.limiter = RateLimiter(settings)
+    app.state.jobs, app.state.jobs_lock = None, threading.Lock()  # the upload queue starts on first use
     registry = CollectorRegistry()
     app.state.registry = registry
     requests = Counter("rag_requests_total", "HTTP requests", ["route", "method", "status"], registry=registry)
@@ -102,12 +104,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
 
-    for module in (health, search, ask, openai_compat, documents):
+    for module in (health, search, ask, openai_compat, documents, jobs):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)
     async def page():
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+    # The documents page loads without a key; its API calls carry the admin key the user types.
+    @app.get("/admin/documents", include_in_schema=False)
+    async def documents_page():
+        return FileResponse(STATIC / "documents.html", media_type="text/html; charset=utf-8")
+
+    @app.get("/admin/documents.js", include_in_schema=False)
+    async def documents_script():
+        return FileResponse(STATIC / "documents.js", media_type="application/javascript; charset=utf-8")
 
     @app.get("/widget.js", include_in_schema=False)
     async def widget():

@@ -44,6 +44,9 @@ class Passage(BaseModel):
     start: int = Field(..., description="character offset of the passage in the source file")
     end: int
     score: float
+    page: int | None = Field(None, description="page of a scanned or PDF document the passage starts on (from 1)")
+    boxes: list[tuple[float, float, float, float]] = Field(
+        [], description="the passage's lines on that page: (x0, y0, x1, y1) in page-image pixels")
 
 
 class SearchHit(Passage):
@@ -117,6 +120,9 @@ class DocumentOut(BaseModel):
     chunks: int
     sha256: str
     added_at: str
+    encoding: str | None = Field(None, description="the text encoding the file was read in, for text files")
+    format: str = Field("text", description="text, markdown, html, docx, pdf or image")
+    pages: int = Field(0, description="page images kept for the document (0 for text)")
 
 
 class ArticleOut(BaseModel):
@@ -183,3 +189,17 @@ class ChatRequest(BaseModel):
         if len(users[-1].text()) > MAX_QUERY_CHARS:
             raise ValueError(f"the last user message is over {MAX_QUERY_CHARS} characters")
         return messages
+
+
+# -- upload jobs ----------------------------------------------------------------------------------
+class JobOut(BaseModel):
+    job_id: str
+    status: Literal["queued", "reading", "ocr", "indexing", "done", "failed"]
+    files: list[str]
+    file: str | None = Field(None, description="the file being read")
+    page: int | None = Field(None, description="the page being read or OCR'd")
+    pages: int | None = Field(None, description="pages in that file")
+    message: str = Field(..., description="the status in words, e.g. 'OCR page 3 of 12 of scan.png'")
+    error: str | None = Field(None, description="why the job failed; nothing from it was written")
+    documents: list[UploadResult] = Field([], description="per-file results, when done")
+    created_at: str

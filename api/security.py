@@ -53,19 +53,29 @@ def origin_allowed(request: Request, settings: Settings) -> bool:
     return origin.rstrip("/") in (own, *settings.cors_origins)
 
 
-class RateLimiter:
-    """Sliding one-minute window per client (API key if given, else address)."""
+_LOOPBACK = ("127.0.0.1", "::1")
 
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
+
+class RateLimiter:
+    """Sliding one-minute window per address, for callers without a valid key.
+
+    Keyed callers (programs the operator gave a key) and, unless `rate_limit_loopback`, callers on this machine
+    (evaluation scripts, a reverse proxy's health checks) are not limited: the limit is there to keep one
+    anonymous browser tab on the intranet from starving the others."""
+
+    def __init__(self, settings: Settings):
+        self.per_minute = settings.rate_limit
+        self.settings = settings
         self._hits: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def check(self, request: Request) -> float | None:
         """None when the request may go on, else the seconds to wait."""
-        if self.per_minute <= 0:
+        if self.per_minute <= 0 or _matches(_bearer(request), self.settings.api_key, self.settings.admin_key):
             return None
-        client = _bearer(request) or (request.client.host if request.client else "unknown")
+        client = request.client.host if request.client else "unknown"
+        if client in _LOOPBACK and not self.settings.rate_limit_loopback:
+            return None
         now = time.monotonic()
         with self._lock:
             hits = self._hits.setdefault(client, deque())

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     api_key: str | None = None
     admin_key: str | None = None
     cors_origins: Annotated[list[str], NoDecode] = []
-    rate_limit: int = Field(120, ge=0, description="requests per client per minute; 0 turns it off")
+    rate_limit: int = Field(120, ge=0, description="requests per minute for a caller without a valid key; 0: off")
+    rate_limit_loopback: bool = Field(False, description="also limit callers on this machine (off: scripts run here)")
+    max_jobs: int = Field(20, ge=1, le=1000, description="uploads waiting for the background reader before 429")
     max_upload_bytes: int = Field(10 * 1024 * 1024, ge=1)
 
     @field_validator("cors_origins", mode="before")

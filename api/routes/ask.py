@@ -13,4 +13,6 @@ router = APIRouter(tags=["answers"], dependencies=[Reader])
 @router.post("/ask", response_model=AskResponse, summary="A short answer with numbered citations, or a refusal that says why")
 async def ask(body: AskRequest, qa: QADep) -> AskResponse:
     result = await run_in_threadpool(qa.ask, body.question, body.top_k)
-    return AskResponse(answer=result.answer.text, timings_ms=result.timings_ms, **dict(answer_fields(result.answer)))
+    store = qa.engine.snapshot().store
+    return AskResponse(answer=result.answer.text, timings_ms=result.timings_ms,
+                       **dict(answer_fields(result.answer, store)))

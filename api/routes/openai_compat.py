@@ -44,7 +44,7 @@ async def chat(body: ChatRequest, qa: QADep):
         "choices": [{"index": 0, "message": {"role": "assistant", "content": a.text}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": len(question), "completion_tokens": len(a.text),
                   "total_tokens": len(question) + len(a.text)},
-        **answer_fields(a).model_dump(),
+        **answer_fields(a, qa.engine.snapshot().store).model_dump(),
     }
 
 
@@ -62,5 +62,5 @@ def _stream(qa, question: str, top_k: int, cid: str, created: int, model: str) -
     for piece in deltas:
         yield _chunk(cid, created, model, {"content": piece})
     answer = final()
-    yield _chunk(cid, created, model, {}, "stop", **answer_fields(answer).model_dump())
+    yield _chunk(cid, created, model, {}, "stop", **answer_fields(answer, qa.engine.snapshot().store).model_dump())
     yield "data: [DONE]\n\n"

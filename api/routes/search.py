@@ -20,4 +20,4 @@ async def search(body: SearchRequest, engine: EngineDep) -> SearchResponse:
         if unknown:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such document: {', '.join(unknown)}")
     result = await run_in_threadpool(engine.search, body.query, body.top_k, body.doc_ids, config)
-    return SearchResponse(results=[search_hit(h) for h in result.hits], timings_ms=result.timings_ms)
+    return SearchResponse(results=[search_hit(h, engine.snapshot().store) for h in result.hits], timings_ms=result.timings_ms)

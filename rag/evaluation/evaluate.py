@@ -100,7 +100,11 @@ def remote_searcher(url: str, api_key: str | None = None, timeout: float = 30.0)
                           headers={"Authorization": f"Bearer {api_key}"} if api_key else {})
 
     def search(question: str, k: int, config: SearchConfig) -> list[Retrieved]:
-        r = client.post("/search", json={"query": question, "top_k": k, "mode": config.mode})
+        for _ in range(5):  # a rate-limited server says how long to wait (Retry-After, seconds)
+            r = client.post("/search", json={"query": question, "top_k": k, "mode": config.mode})
+            if r.status_code != 429:
+                break
+            time.sleep(min(float(r.headers.get("retry-after", "1")), 60))
         r.raise_for_status()
         return [Retrieved(h["chunk_id"], h["text"], h["score"]) for h in r.json()["results"]]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,8 @@ class Source:
     path: str
 
 
-def decode(name: str, data: bytes) -> Source:
-    """Validate and decode an uploaded or read file."""
+def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
+    """Validate and decode an uploaded or read file; slow readers report (stage, n, of) to `progress`."""
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(f"{name}: unsupported file type '{suffix or '(none)'}'; "

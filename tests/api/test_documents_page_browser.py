@@ -1,0 +1,69 @@
+"""The documents page in a real headless Chromium: key, upload with progress, status, articles, a question, delete."""
+
+import pytest
+
+from tests.api.test_widget_browser import ARTIFACTS, browser  # noqa: F401 - the shared Chromium fixture
+
+pytestmark = pytest.mark.browser
+NEWS = ("# 流动书车进村\n\n本报讯 某市图书馆推出“流动书车”志愿服务，每周为偏远村庄送书两次，受到村民欢迎。\n\n"
+        "# 社区义诊\n\n本报讯 市第一医院的医生周末来到光明社区，为老人免费测量血压、讲解用药常识。\n")
+
+
+def test_documents_page_uploads_and_browses(live_server, browser):  # noqa: F811
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    base = live_server(api_key="reader", admin_key="adm")
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.accept()))
+    page.goto(f"{base}/admin/documents")
+    # Without the key the page loads but its calls are refused, and it says so.
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('key')")
+
+    # The key field is the first stop for the keyboard; Tab away stores it for this tab only.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "key"
+    page.keyboard.type("adm")
+    page.keyboard.press("Tab")
+    assert page.evaluate("sessionStorage.getItem('rag-admin-key')") == "adm"
+    page.wait_for_selector("#docs tr")  # the seeds documents
+
+    page.evaluate("""() => { window.seen = new Set();
+        new MutationObserver(() => document.querySelectorAll('#jobs li').forEach(li => seen.add(li.dataset.status)))
+            .observe(document.getElementById('jobs'), {childList: true, subtree: true}); }""")
+    page.set_input_files("#files", [
+        {"name": "news.md", "mimeType": "text/markdown", "buffer": NEWS.encode()},
+        {"name": "bad.txt", "mimeType": "text/plain", "buffer": "中文".encode("gbk")},
+    ])
+    page.get_by_role("button", name="上传").click()
+    failed = page.wait_for_selector("#jobs li[data-status=failed]", timeout=60000)
+    assert "bad.txt" in failed.text_content()  # the whole upload fails and names the file
+    page.set_input_files("#files", [{"name": "news.md", "mimeType": "text/markdown", "buffer": NEWS.encode()},
+                                    {"name": "more.txt", "mimeType": "text/plain",
+                                     "buffer": "本报讯 光明社区举办读书会。\n".encode()}])
+    page.get_by_role("button", name="上传").click()
+    done = page.wait_for_selector("#jobs li[data-status=done]", timeout=60000)
+    assert "news.md" in done.text_content() and "已索引" in done.text_content()
+    assert page.evaluate("document.getElementById('sent').value") == 100
+    assert "done" in page.evaluate("[...window.seen]")
+
+    # Its articles, then a question restricted to it.
+    page.get_by_role("button", name="查看 news.md").click()
+    page.wait_for_selector("#articles li")
+    titles = page.evaluate("[...document.querySelectorAll('#articles li')].map(li => li.textContent)")
+    assert len(titles) == 2 and titles[0] == "流动书车进村" and "光明社区" in titles[1]
+    assert page.evaluate("document.activeElement.id") == "detail-h"
+    page.get_by_label("在本文档中提问").fill("医生给老人量血压")
+    page.keyboard.press("Enter")
+    first = page.wait_for_selector("#results li", timeout=60000)
+    assert "测量血压" in first.text_content()
+    page.screenshot(path=str(ARTIFACTS / "documents-page.png"), full_page=True)
+
+    # Phone width: nothing overflows sideways.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(ARTIFACTS / "documents-page-390.png"), full_page=True)
+
+    page.get_by_role("button", name="删除 news.md").click()
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('已删除 news.md')")
+    assert dialogs == ["删除 news.md？"]
+    assert page.get_by_role("button", name="查看 news.md").count() == 0
