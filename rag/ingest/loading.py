@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md")
@@ -15,12 +15,34 @@ class LoadError(ValueError):
     """A source file that cannot be indexed; the message names the file and the reason."""
 
 
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in pixels of the page image, origin top left
+
+
+@dataclass(frozen=True)
+class Line:
+    """A printed line of a page and the characters of `Source.text` it holds."""
+    start: int
+    end: int
+    box: Box
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a paged source (PDF, scan): its image, for viewers, and where its text came from."""
+    number: int  # 1-based
+    png: bytes = field(repr=False)
+    lines: tuple[Line, ...] = ()
+
+
 @dataclass(frozen=True)
 class Source:
     doc_id: str  # the file name: citations point at it
     text: str  # decoded text; every offset in the index counts characters of this string
     sha256: str
     path: str
+    encoding: str | None = None  # what a text file was decoded from ("utf-8", "gb18030", ...)
+    kind: str = "text"  # reader that produced it: text, pdf, docx, html, image
+    pages: tuple[Page, ...] = ()  # empty for text formats
 
 
 def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
