@@ -72,6 +72,7 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
             score = (sentence.score + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
                      + 0.3 * _nearness(_focus_heads(question), sentence.text, a, b)
                      + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
+                     + 0.6 * _attached(question, sentence.text, a, b)
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text)))
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
     return sorted(found, key=lambda c: -c.score)
@@ -84,6 +85,25 @@ def _focus_heads(question: Question) -> list[str]:
 
 
 _CLAUSE_END = re.compile("[，,；;。！？!?]")
+_ITEM_END = re.compile("[、，,；;。！？!?：:]")
+_BRACKETED = re.compile(r"（[^）]{0,12}）|\([^)]{0,12}\)")
+
+
+def _attached(question: Question, text: str, a: int, b: int) -> float:
+    """How surely a count belongs to the focus: in an enumeration each count is printed against its own noun,
+    either before it (实践所138个、实践站1680个) or after it (100家单位, 137个乡（镇、街道）宣传委员), and the
+    nearest noun of the list is not necessarily the right one."""
+    focus = question.focus
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY) or not focus:
+        return 0.0
+    left = _ITEM_END.split(_BRACKETED.sub("", text[:a]))[-1]
+    right = _ITEM_END.split(text[b:].replace("（", "").replace("）", ""))[0]
+    left, right = (re.sub(f"[^{CJK}]", "", side) for side in (left, right))
+    common = next((k for k in range(min(len(left), len(focus)), 0, -1) if left.endswith(focus[-k:])), 0)
+    before = 1.0 if common == len(focus) else min(common, 4) / 4 if common >= 2 else 0.0
+    at = right.find(focus, 0, len(focus) + 6)
+    after = 1.0 / (1.0 + at / 4) if at >= 0 else 0.0
+    return max(before, after)
 
 
 def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
@@ -269,8 +289,11 @@ def numeric_value(quantity: str) -> float | None:
     if m.group(1):
         value = float(m.group(1).replace("．", ".").translate(_FULL_WIDTH))
         return value * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
+    numerals = m.group(3)
+    if numerals[0] in "百千万亿":  # 千名 is printed for 一千名
+        numerals = "一" + numerals
     try:
-        return float(cn2an.cn2an(m.group(3), "smart"))
+        return float(cn2an.cn2an(numerals, "smart"))
     except (ValueError, KeyError):
         return None
 
