@@ -62,9 +62,11 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
     seen: set[tuple[int, int, int]] = set()
     for sentence in evidence:
         for a, b in _spans(question, sentence.text):
+            a = _past_asked_name(question, sentence.text, a, b)
             text = sentence.text[a:b]
             key = (sentence.passage, sentence.start + a, sentence.start + b)
-            if key in seen or _in_question(text, question) or not _ends_as_asked(question, text):
+            if key in seen or _in_question(text, question) or not _ends_as_asked(question, text) \
+                    or _common_noun(question, text):
                 continue
             seen.add(key)
             tied = _tied(question, sentence.text, a, b)
@@ -144,8 +146,14 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind in (AnswerType.PLACE, AnswerType.ORGANIZATION):
         tail = _PLACE_TAIL if kind is AnswerType.PLACE else _ORG_TAIL
         quoted = [(m.start() + 1, m.end() - 1) for m in _TITLE.finditer(text)] if kind is AnswerType.ORGANIZATION else []
-        return [s for s in _name_runs(text) if tail.search(text[s[0]:s[1]])] + quoted
+        return [s for s in map(lambda run: _to_tail(text, run, tail), _name_runs(text)) if s] + quoted
     return []
+
+
+def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern) -> tuple[int, int] | None:
+    """The run up to its last place or organisation word: 成都市劳动人民文化宫启动 -> 成都市劳动人民文化宫."""
+    a, b = run
+    return next(((a, k) for k in range(b, a + 1, -1) if tail.search(text[a:k])), None)
 
 
 def _unit_fits(unit: str | None, quantity: str) -> bool:
@@ -200,6 +208,34 @@ def _jieba_freq(word: str) -> int:
     return posseg().dt.tokenizer.FREQ.get(word, 0)
 
 
+def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
+    """Where a place or organisation answer starts once the name asked about is set aside: asked where in
+    成都 something began, 四川省成都市劳动人民文化宫 answers with 劳动人民文化宫; asked which village of
+    峡江县, 峡江县金江乡庙下村 answers with 金江乡庙下村."""
+    if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION):
+        return a
+    span = text[a:b]
+    for form in sorted((f for e in question.names for f in e.forms), key=len, reverse=True):
+        at = span.rfind(form)
+        if at < 0:
+            continue
+        tail = re.sub(f"^(?:{ADMIN_SUFFIX})", "", span[at + len(form):])
+        if len(tail) >= 2 and (_PLACE_TAIL if question.answer_type is AnswerType.PLACE else _ORG_TAIL).search(tail):
+            return b - len(tail)
+    return a
+
+
+_ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
+
+
+def _common_noun(question: Question, text: str) -> bool:
+    """辖区, 居民区, 乡村: a frequent dictionary noun names no particular place or body."""
+    if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION):
+        return False
+    dt = posseg().dt
+    return dt.word_tag_tab.get(text) == "n" and _jieba_freq(text) >= 100
+
+
 def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
@@ -210,6 +246,9 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
             end = b
             if len(word) >= 2 and (flag == "ns" or re.search(f"(?:{ADMIN_SUFFIX})$", word)):
                 runs.append((a, b))
+                chain = _ADMIN_CHAIN.match(text, b)
+                if chain:  # jieba cuts small places apart (金江/ns 乡庙/n 下/f 村/n): an admin chain is read whole
+                    runs.append((start, chain.end()))
             continue
         if start is not None and 2 <= end - start <= 16:
             runs.append((start, end))

@@ -208,6 +208,10 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     i = ask + 1
     while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
         i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
+    if answer_type in (AnswerType.PLACE, AnswerType.ORGANIZATION) and i < len(tokens) \
+            and re.fullmatch(f"(?:{_PLACE_WORDS}|{_ORG_WORDS}|{ADMIN_SUFFIX})", tokens[i][0]) \
+            and tokens[i][0] not in _GENERIC_FOCUS:
+        return tokens[i][0]  # 哪个村 (村/zg), 哪个城市 (城市/ns): the kind asked for, whatever its tag
     after = re.sub(r"^[首部本位个支家座条名](?=.)", "", (answer_type in (AnswerType.NUMBER, AnswerType.MONEY) and _tail(tokens[i:])) or _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
     if after and after in _GENERIC_FOCUS:
         return None
@@ -235,8 +239,8 @@ def _tail(tokens) -> str:
     # A verb inside the noun only before its head (实践/v 站, 宣讲/v 志愿队/n); otherwise a verb phrase follows
     # the noun (多少人参加, 多少个县作为试点).
     tagged = [(w, f) for w, f in tokens if f != "x"]
-    if any(f.startswith(("v", "b")) and len(w) > 1 and (k + 1 == len(tagged) or not (
-            len(tagged[k + 1][0]) == 1 or tagged[k + 1][1] == "n")) for k, (w, f) in enumerate(tagged)) \
+    if any(f in ("v", "b") and len(w) > 1 and (k + 1 == len(tagged) or not (
+            len(tagged[k + 1][0]) == 1 or tagged[k + 1][1] in ("n", "vn"))) for k, (w, f) in enumerate(tagged)) \
             or any(w in _RELATIONS for w in words):
         return ""
     return "".join(words)

@@ -74,3 +74,13 @@ def test_untyped_questions_have_no_candidates():
                                          ("近91万人", 910000)])
 def test_numeric_value(text, value):
     assert numeric_value(text) == value
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("曲靖建成了多少个新时代文明实践站？", "全市共建成新时代文明实践中心9个、新时代文明实践所138个、新时代文明实践站1680个。", "1680个"),
+    ("2020年曲靖评出了多少名文明市民？", "评选季度曲靖好人60名、年度曲靖好人19名、文明市民971名。", "971名"),
+    ("曲靖给多少个乡镇和街道配齐了宣传委员？", "配齐全市137个乡（镇、街道）宣传委员、1679个村（社区）宣传员。", "137个"),
+    ("海淀在多少家单位设了文明实践基地？", "发挥区文明委111家成员单位的力量，在100家单位设立了文明实践基地。", "100家"),
+])
+def test_in_an_enumeration_a_count_belongs_to_the_noun_printed_against_it(question, sentence, expected):
+    assert extract(analyse(question), _sentences(sentence))[0].text == expected
