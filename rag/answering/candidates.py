@@ -63,7 +63,11 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
     seen: set[tuple[int, int, int]] = set()
     context = _context_scores(evidence)
     for sentence in evidence:
-        for a, b in _spans(question, sentence.text):
+        spans = _spans(question, sentence.text)
+        # A team answers 是谁 only where no person does.
+        persons = set(_person_spans(sentence.text)) if question.answer_type is AnswerType.PERSON else set()
+        for a, b in spans:
+            team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
             a = _past_asked_name(question, sentence.text, a, b)
             text = sentence.text[a:b]
             key = (sentence.passage, sentence.start + a, sentence.start + b)
@@ -78,7 +82,8 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
                      + 0.6 * _attached(question, sentence.text, a, b)
                      + 0.2 * _echoes(question, text)
-                     - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text)))
+                     - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
+                     - 0.5 * team)
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
     return sorted(found, key=lambda c: -c.score)
 

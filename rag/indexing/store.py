@@ -1,5 +1,10 @@
-"""The SQLite store of one index build: documents, articles, chunks, the FTS5 lexical index, and the
-embedding cache (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing)."""
+"""The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index, the embedding cache
+(vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing), and the bookkeeping of
+the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
+tombstones of deleted chunks still inside a sealed segment.
+
+The database runs in WAL mode with full synchronous commits: a committed write is durable, readers are not
+blocked by the writer, and each write is one transaction that a reader sees whole or not at all."""
 
 from __future__ import annotations
 
@@ -32,7 +37,14 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(bigram, jieba, tokenize = 'unicode61');
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
+    info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Added after the first release: an index written before segments existed gains the column on open.
+MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEGER")]
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -54,12 +66,22 @@ class DocumentInfo:
 class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = path
-        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-        self.db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        # A reader opens read-write but sets query_only: a read-only URI cannot attach to a WAL database whose
+        # shared-memory file the last writer removed.
+        self.db = sqlite3.connect(f"file:{path}", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self._lock = threading.Lock()  # one connection shared by the server's threads
-        if not readonly:
+        self._released: set[str] = set()  # embedding hashes of removed chunks, pruned at the end of a write
+        if readonly:
+            self.db.execute("PRAGMA query_only=ON")
+        else:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            for table, column, sql in MIGRATIONS:
+                if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(sql)
+            self.db.execute("CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment)")
 
     def close(self) -> None:
         self.db.close()
@@ -128,15 +150,7 @@ class Store:
             out.update({r["text_hash"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
         return out
 
-    def all_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, vectors) of every chunk, from the embedding cache."""
-        rows = self._rows("SELECT c.id, e.vector FROM chunks c JOIN embeddings e "
-                          "ON e.text_hash = c.embed_hash AND e.model = ? ORDER BY c.id", (model,))
-        ids = np.array([r["id"] for r in rows], dtype=np.int64)
-        vecs = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]) if rows else None
-        return ids, vecs
-
-    # -- writes (only ever on a build's private copy) ------------------------------------------
+    # -- writes (by the one writer, inside a transaction) --------------------------------------------
     def transaction(self):
         return _Transaction(self)
 
@@ -166,15 +180,80 @@ class Store:
         return ids
 
     def remove_document(self, doc_id: str) -> list[int]:
-        ids = [r["id"] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        """Delete a document's rows; its chunks inside sealed segments become tombstones, and the cached vectors
+        no other chunk uses are dropped."""
+        rows = self.db.execute("SELECT id, segment, embed_hash FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
+        ids = [r["id"] for r in rows]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
+                            [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
         for table in ("chunks", "articles", "sources", "documents"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        self._released.update(r["embed_hash"] for r in rows)
         return ids
 
     def prune_embeddings(self) -> None:
-        """Drop cached vectors that no chunk uses any more."""
-        self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT embed_hash FROM chunks)")
+        """Drop the cached vectors of removed chunks that no chunk uses any more (after any re-add, so that a
+        replaced document keeps the vectors of its unchanged text)."""
+        self.db.executemany("DELETE FROM embeddings WHERE text_hash = ? AND NOT EXISTS "
+                            "(SELECT 1 FROM chunks WHERE embed_hash = ?)", [(h, h) for h in self._released])
+        self._released.clear()
+
+    # -- segments ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """A number every committed write raises: readers compare it to know their view is stale."""
+        return int(self.get_meta("generation") or 0)
+
+    def bump_generation(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def fresh_ids(self) -> np.ndarray:
+        """Row ids of the chunks not yet sealed into a segment."""
+        rows = self._rows("SELECT id FROM chunks WHERE segment IS NULL ORDER BY id")
+        return np.array([r["id"] for r in rows], dtype=np.int64)
+
+    def vectors_of(self, model: str, ids: Sequence[int]) -> np.ndarray:
+        """The vectors of these chunk rows, in their order."""
+        out: dict[int, np.ndarray] = {}
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 900):
+            batch = ids[i: i + 900]
+            rows = self._rows(f"SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.text_hash = c.embed_hash "
+                              f"AND e.model = ? WHERE c.id IN ({','.join('?' * len(batch))})", [model, *batch])
+            out.update({r["id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
+        return np.stack([out[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+
+    def segment_rows(self) -> list[dict]:
+        return [dict(r) for r in self._rows("SELECT * FROM segments ORDER BY id")]
+
+    def segment_chunk_ids(self, segment: int) -> np.ndarray:
+        rows = self._rows("SELECT id FROM chunks WHERE segment = ? ORDER BY id", (segment,))
+        return np.array([r["id"] for r in rows], dtype=np.int64)
+
+    def tombstones(self) -> dict[int, np.ndarray]:
+        """Deleted row ids still inside each sealed segment."""
+        out: dict[int, list[int]] = {}
+        for r in self._rows("SELECT rowid, segment FROM tombstones"):
+            out.setdefault(r["segment"], []).append(r["rowid"])
+        return {seg: np.array(ids, dtype=np.int64) for seg, ids in out.items()}
+
+    def add_segment(self, segment: int, file: str, kind: str, info: str, sha256: str, ids: Sequence[int]) -> None:
+        self.db.execute("INSERT INTO segments (id, file, kind, count, info, sha256) VALUES (?,?,?,?,?,?)",
+                        (segment, file, kind, len(ids), info, sha256))
+        self.db.executemany("UPDATE chunks SET segment = ? WHERE id = ?", [(segment, int(i)) for i in ids])
+
+    def drop_segments(self, segments: Sequence[int]) -> None:
+        for seg in segments:
+            self.db.execute("DELETE FROM segments WHERE id = ?", (seg,))
+            self.db.execute("DELETE FROM tombstones WHERE segment = ?", (seg,))
 
 
 class _Transaction:
