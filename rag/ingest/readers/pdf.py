@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -80,36 +81,93 @@ def _png(page: pdfium.PdfPage, scale: float) -> bytes:
 
 
 def _text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]]:
-    """The page's characters in PDFium's order, one line per printed line, with each line's box in pixels."""
+    """The page's printed lines in reading order, each with its box in pixels of the page image."""
+    ordered = xy_cut(_segments(page, scale))
+    text, lines = "", []
+    for segment in ordered:
+        if text:
+            text += "\n"
+        piece = "".join(ch for ch, _ in segment.chars).rstrip()
+        lines.append(Line(len(text), len(text) + len(piece), segment.box))
+        text += piece
+    return text, lines
+
+
+@dataclass
+class Segment:
+    """A run of characters printed on one baseline with no gap wider than a character: a column's line."""
+    chars: list[tuple[str, Box | None]]  # None: no ink (space, or no box)
+    box: Box
+    size: float
+
+
+def _segments(page: pdfium.PdfPage, scale: float) -> list[Segment]:
     textpage = page.get_textpage()
     height = page.get_height()
-    chars: list[str] = []
-    boxes: list[Box | None] = []
-    n = textpage.count_chars()
-    i = 0
+    segments: list[Segment] = []
+    current: Segment | None = None
+    n, i = textpage.count_chars(), 0
     while i < n:
         code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
-        box = textpage.get_charbox(i)
+        left, bottom, right, top = textpage.get_charbox(i, loose=True)  # the em box: punctuation sits on the line
+        size = pdfium_c.FPDFText_GetFontSize(textpage.raw, i) * scale
         i += 1
         if 0xD800 <= code < 0xDC00 and i < n:  # a character outside the BMP comes as a surrogate pair
             code = 0x10000 + ((code - 0xD800) << 10) + (pdfium_c.FPDFText_GetUnicode(textpage.raw, i) - 0xDC00)
             i += 1
-        if code in (0, 0xFFFE, 0xFFFF) or code == 0x0D or 0xD800 <= code < 0xE000:
-            continue  # no Unicode value, or the \r of PDFium's \r\n line break
+        if code in (0x0A, 0x0D):  # PDFium's own line break; segments are found from the boxes
+            current = None
+            continue
+        if code in (0, 0xFFFE, 0xFFFF) or 0xD800 <= code < 0xE000:
+            continue  # no Unicode value
         ch = chr(code)
-        chars.append(ch)
-        left, bottom, right, top = box
-        boxes.append((left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
-                     if not ch.isspace() and right > left and top > bottom else None)
-    text = "".join(chars)
-    lines, start = [], 0
-    for end in [k for k, ch in enumerate(text) if ch == "\n"] + [len(text)]:
-        inked = [b for b in boxes[start:end] if b is not None]
-        if inked:
-            lines.append(Line(start, end, (min(b[0] for b in inked), min(b[1] for b in inked),
-                                           max(b[2] for b in inked), max(b[3] for b in inked))))
-        start = end + 1
-    return text, lines
+        box = (left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+        if ch.isspace() or right <= left or top <= bottom:
+            if current is not None:
+                current.chars.append((ch, None))
+            continue
+        if current is None or not _continues(current, box):
+            current = Segment([], box, size)
+            segments.append(current)
+        current.chars.append((ch, box))
+        b = current.box
+        current.box = (min(b[0], box[0]), min(b[1], box[1]), max(b[2], box[2]), max(b[3], box[3]))
+        current.size = max(current.size, size)
+    return segments
+
+
+def _continues(segment: Segment, box: Box) -> bool:
+    """Does a character at `box` go on the line `segment`: same baseline band, just to the right of it?"""
+    last = next(b for _, b in reversed(segment.chars) if b is not None)
+    middle = (box[1] + box[3]) / 2
+    gap = box[0] - last[2]
+    return segment.box[1] - 0.2 * segment.size <= middle <= segment.box[3] + 0.2 * segment.size and \
+        -0.5 * segment.size <= gap <= 1.2 * segment.size
+
+
+def xy_cut(segments: list[Segment]) -> list[Segment]:
+    """Reading order by recursive XY-cut: split at the widest clear band, across (rows) or down (columns).
+
+    The widest band wins, so a gutter between columns (wider than the space between lines) splits the
+    columns before their lines, and a band across the whole page (between tiers of stories, or under a
+    headline spanning the columns) splits first when it is wider. Top before bottom, left before right.
+    """
+    if len(segments) <= 1:
+        return segments
+    best: tuple[float, int, float] | None = None  # (gap, axis, cut position)
+    for axis in (0, 1):  # 0: a vertical band (columns), 1: a horizontal band (rows)
+        spans = sorted((s.box[axis], s.box[axis + 2]) for s in segments)
+        reach = spans[0][1]
+        for start, end in spans[1:]:
+            if start - reach > 0 and (best is None or start - reach > best[0]):
+                best = (start - reach, axis, (reach + start) / 2)
+            reach = max(reach, end)
+    if best is None:  # overlapping everywhere: fall back to top to bottom, left to right
+        return sorted(segments, key=lambda s: (s.box[1], s.box[0]))
+    _, axis, cut = best
+    first = [s for s in segments if s.box[axis + 2] <= cut]
+    rest = [s for s in segments if s.box[axis + 2] > cut]
+    return xy_cut(first) + xy_cut(rest)
 
 
 def _ocr_hook() -> OcrPage | None:
