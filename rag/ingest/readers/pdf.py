@@ -126,7 +126,7 @@ def _segments(page: pdfium.PdfPage, scale: float) -> list[Segment]:
             if current is not None:
                 current.chars.append((ch, None))
             continue
-        if current is None or not _continues(current, box):
+        if current is None or not _continues(current, box, size):
             current = Segment([], box, size)
             segments.append(current)
         current.chars.append((ch, box))
@@ -136,13 +136,14 @@ def _segments(page: pdfium.PdfPage, scale: float) -> list[Segment]:
     return segments
 
 
-def _continues(segment: Segment, box: Box) -> bool:
-    """Does a character at `box` go on the line `segment`: same baseline band, just to the right of it?"""
+def _continues(segment: Segment, box: Box, size: float) -> bool:
+    """Does a character at `box` go on the line `segment`: same type size and baseline band, just to its right?"""
     last = next(b for _, b in reversed(segment.chars) if b is not None)
     middle = (box[1] + box[3]) / 2
     gap = box[0] - last[2]
-    return segment.box[1] - 0.2 * segment.size <= middle <= segment.box[3] + 0.2 * segment.size and \
-        -0.5 * segment.size <= gap <= 1.2 * segment.size
+    small = min(size, segment.size)  # a headline's wide spacing must not bridge the gutter to body text
+    return max(size, segment.size) <= 1.25 * small and \
+        segment.box[1] - 0.2 * small <= middle <= segment.box[3] + 0.2 * small and -0.5 * small <= gap <= 1.2 * small
 
 
 def xy_cut(segments: list[Segment]) -> list[Segment]:
@@ -162,8 +163,14 @@ def xy_cut(segments: list[Segment]) -> list[Segment]:
             if start - reach > 0 and (best is None or start - reach > best[0]):
                 best = (start - reach, axis, (reach + start) / 2)
             reach = max(reach, end)
-    if best is None:  # overlapping everywhere: fall back to top to bottom, left to right
-        return sorted(segments, key=lambda s: (s.box[1], s.box[0]))
+    if best is None:  # no clear band: rows of vertically overlapping segments, each left to right
+        rows: list[list[Segment]] = []
+        for segment in sorted(segments, key=lambda s: s.box[1]):
+            if rows and segment.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
+                rows[-1].append(segment)
+            else:
+                rows.append([segment])
+        return [segment for row in rows for segment in sorted(row, key=lambda s: s.box[0])]
     _, axis, cut = best
     first = [s for s in segments if s.box[axis + 2] <= cut]
     rest = [s for s in segments if s.box[axis + 2] > cut]
