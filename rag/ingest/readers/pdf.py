@@ -8,6 +8,7 @@ goes to the OCR hook, `ocr_page(png) -> (text, lines)`, from `rag.ingest.ocr` wh
 from __future__ import annotations
 
 import io
+import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -147,23 +148,19 @@ def _continues(segment: Segment, box: Box, size: float) -> bool:
 
 
 def xy_cut(segments: list[Segment]) -> list[Segment]:
-    """Reading order by recursive XY-cut: split at the widest clear band, across (rows) or down (columns).
+    """Reading order by recursive XY-cut: split at a clear band down the page (columns) or across it (rows).
 
-    The widest band wins, so a gutter between columns (wider than the space between lines) splits the
-    columns before their lines, and a band across the whole page (between tiers of stories, or under a
-    headline spanning the columns) splits first when it is wider. Top before bottom, left before right.
+    A gutter at least most of a character wide splits first, so text flowing down the columns is read
+    column by column even where the gaps between stories happen to line up across the page; a story
+    or headline spanning the columns interrupts the gutter, and then the band across it splits first.
+    Top before bottom, left before right.
     """
     if len(segments) <= 1:
         return segments
-    best: tuple[float, int, float] | None = None  # (gap, axis, cut position)
-    for axis in (0, 1):  # 0: a vertical band (columns), 1: a horizontal band (rows)
-        spans = sorted((s.box[axis], s.box[axis + 2]) for s in segments)
-        reach = spans[0][1]
-        for start, end in spans[1:]:
-            if start - reach > 0 and (best is None or start - reach > best[0]):
-                best = (start - reach, axis, (reach + start) / 2)
-            reach = max(reach, end)
-    if best is None:  # no clear band: rows of vertically overlapping segments, each left to right
+    em = statistics.median(s.size for s in segments)
+    down, across = _widest_band(segments, 0), _widest_band(segments, 1)
+    band = down if down and (down[0] >= 0.8 * em or not across) else across
+    if band is None:  # no clear band: rows of vertically overlapping segments, each left to right
         rows: list[list[Segment]] = []
         for segment in sorted(segments, key=lambda s: s.box[1]):
             if rows and segment.box[1] < (rows[-1][0].box[1] + rows[-1][0].box[3]) / 2:
@@ -171,10 +168,21 @@ def xy_cut(segments: list[Segment]) -> list[Segment]:
             else:
                 rows.append([segment])
         return [segment for row in rows for segment in sorted(row, key=lambda s: s.box[0])]
-    _, axis, cut = best
+    _, axis, cut = band
     first = [s for s in segments if s.box[axis + 2] <= cut]
     rest = [s for s in segments if s.box[axis + 2] > cut]
     return xy_cut(first) + xy_cut(rest)
+
+
+def _widest_band(segments: list[Segment], axis: int) -> tuple[float, int, float] | None:
+    """(width, axis, middle) of the widest gap no segment crosses; axis 0 is a band down the page."""
+    spans = sorted((s.box[axis], s.box[axis + 2]) for s in segments)
+    best, reach = None, spans[0][1]
+    for start, end in spans[1:]:
+        if start - reach > 0 and (best is None or start - reach > best[0]):
+            best = (start - reach, axis, (reach + start) / 2)
+        reach = max(reach, end)
+    return best
 
 
 def _ocr_hook() -> OcrPage | None:
