@@ -102,7 +102,7 @@ def docx(stories_: list[Story]) -> bytes:
 
 
 def html(stories_: list[Story], title: str, encoding: str = "utf-8") -> bytes:
-    """A news site's page: navigation, the stories as <h2> + <p> in <article>, a footer."""
+    """A news site's page: navigation, `title` as <title> and <h1>, the stories as <h2> + <p>, a footer."""
     from html import escape
 
     body = "\n".join((f"<h2>{escape(s.title)}</h2>\n" if s.title else "") + "\n".join(f"<p>{escape(p)}</p>" for p in s.paragraphs)

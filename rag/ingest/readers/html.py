@@ -1,7 +1,7 @@
 """Web pages through trafilatura: the main text without menus, footers and ads, the title kept.
 
 trafilatura's XML output keeps headings apart from paragraphs; they become Markdown heading lines
-(`# 标题`) for `rag.ingest.layout`, with the page title as the top one. trafilatura also decodes the
+(`# 标题`) for `rag.ingest.layout`. The <title> leads unless the first heading already says it. trafilatura also decodes the
 bytes itself (meta charset, then detection), so GBK pages need nothing from us.
 """
 
@@ -22,17 +22,14 @@ def read(name: str, data: bytes, progress: Progress | None = None) -> Source:
     doc = etree.fromstring(xml)
     title = " ".join((doc.get("title") or "").split())
     blocks = list(doc.find("main"))
-    heads = [b for b in blocks if b.tag == "head"]
-    # The title leads unless the page's first heading already says it; then page headings keep their levels.
-    shift = 0
+    levels = _levels([int((b.get("rend") or "h1").lstrip("h") or 1) for b in blocks if b.tag == "head"])
     lines = []
-    if title and not (heads and _text(heads[0]) == title):
+    first_head = next((_text(b) for b in blocks if b.tag == "head"), "")
+    if title and title not in first_head and first_head not in title:
         lines.append(f"# {title}")
-        shift = 1
     for block in blocks:
         if block.tag == "head":
-            level = int((block.get("rend") or "h1").lstrip("h") or 1) + shift
-            lines.append(f"{'#' * min(level, 6)} {_text(block)}")
+            lines.append(f"{'#' * levels.pop(0)} {_text(block)}")
         elif block.tag == "list":
             lines.extend(_text(item) for item in block.iter("item"))
         elif block.tag == "table":
@@ -40,6 +37,22 @@ def read(name: str, data: bytes, progress: Progress | None = None) -> Source:
         else:
             lines.append(_text(block))
     return source(name, data, "\n".join(line for line in lines if line.strip()), "html")
+
+
+def _levels(found: list[int]) -> list[int]:
+    """Markdown levels for the page's headings: the top level present is 1 (it starts articles).
+
+    A page's one heading above the rest (`<h1>` 第三版 over an `<h2>` per story) is the page's
+    title, and the level under it starts articles too.
+    """
+    if not found:
+        return []
+    top = min(found)
+    under = [level for level in found if level > top]
+    if found.count(top) == 1 and found[0] == top and under:
+        second = min(under)
+        return [1 if level == top else min(level - second + 1, 6) for level in found]
+    return [min(level - top + 1, 6) for level in found]
 
 
 def _text(element: etree._Element) -> str:

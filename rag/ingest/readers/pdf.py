@@ -24,6 +24,7 @@ DPI = 100  # page images: enough to read a highlighted crop, ~1 MP for A4
 MAX_PAGES = 500
 MAX_PAGE_PIXELS = 16_000_000  # a broadsheet page at DPI is ~7 MP; a "PDF bomb" page of 200 x 200 in is 400 MP
 _PAGE_SEPARATOR = "\n\n"
+HEADLINE_RATIO = 1.25  # type this much larger than the page's body text is a headline
 
 
 def read(name: str, data: bytes, progress: Progress | None = None, ocr_page: OcrPage | None = None) -> Source:
@@ -82,16 +83,42 @@ def _png(page: pdfium.PdfPage, scale: float) -> bytes:
 
 
 def _text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]]:
-    """The page's printed lines in reading order, each with its box in pixels of the page image."""
+    """The page's printed lines in reading order, each with its box in pixels of the page image.
+
+    Lines in type clearly larger than the body text are headlines: each is written as a Markdown heading
+    (`# ...`, one line even where it wraps), which `rag.ingest.layout` takes as an article's headline.
+    """
     ordered = xy_cut(_segments(page, scale))
+    if not ordered:
+        return "", []
+    body = statistics.median(s.size for s in ordered for _ in s.chars)
     text, lines = "", []
+    previous: Segment | None = None
     for segment in ordered:
-        if text:
-            text += "\n"
         piece = "".join(ch for ch, _ in segment.chars).rstrip()
-        lines.append(Line(len(text), len(text) + len(piece), segment.box))
-        text += piece
+        headline = segment.size >= HEADLINE_RATIO * body
+        if headline and previous is not None and _same_headline(previous, segment):
+            last = lines[-1]
+            box = (min(last.box[0], segment.box[0]), min(last.box[1], segment.box[1]),
+                   max(last.box[2], segment.box[2]), max(last.box[3], segment.box[3]))
+            text += piece.strip()
+            lines[-1] = Line(last.start, len(text), box)
+        else:
+            if text:
+                text += "\n"
+            if headline:
+                text += "# "
+                piece = piece.strip()
+            lines.append(Line(len(text), len(text) + len(piece), segment.box))
+            text += piece
+        previous = segment if headline else None
     return text, lines
+
+
+def _same_headline(above: Segment, below: Segment) -> bool:
+    """Is `below` the next line of the headline `above` (same type, right under it, same column)?"""
+    return abs(above.size - below.size) < 0.05 * above.size and \
+        0 <= below.box[1] - above.box[3] < above.size and below.box[0] < above.box[2] and above.box[0] < below.box[2]
 
 
 @dataclass
