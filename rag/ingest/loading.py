@@ -53,8 +53,11 @@ class Source:
     pages: tuple[Page, ...] = ()  # empty for text formats
 
 
-def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
-    """Validate and decode an uploaded or read file; slow readers report (stage, n, of) to `progress`."""
+def check(name: str, data: bytes) -> None:
+    """The quick checks, before anything slow: size, emptiness, an extension that lies, a PDF that cannot open.
+
+    The API runs them before it queues an upload, so a bad file is a 4xx at once rather than a failed job.
+    """
     # Imported here: the readers build the Source, Page and Line defined above.
     from rag.ingest.readers.factory import reader_for
 
@@ -62,6 +65,16 @@ def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | N
         raise LoadError(f"{name}: file is {len(data)} bytes, over the limit of {MAX_BYTES}")
     if not data:
         raise LoadError(f"{name}: file is empty (0 bytes)")
+    reader = reader_for(name, data)
+    if hasattr(reader, "check"):
+        reader.check(name, data)
+
+
+def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
+    """Validate and decode an uploaded or read file; slow readers report (stage, n, of) to `progress`."""
+    from rag.ingest.readers.factory import reader_for
+
+    check(name, data)
     source = reader_for(name, data).read(name, data, progress)
     if not source.text.strip():
         raise LoadError(f"{name}: file is empty (no text in it)")

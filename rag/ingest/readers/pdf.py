@@ -27,7 +27,20 @@ _PAGE_SEPARATOR = "\n\n"
 HEADLINE_RATIO = 1.25  # type this much larger than the page's body text is a headline
 
 
+def check(name: str, data: bytes) -> None:
+    """Opens the PDF and checks its page count and page sizes, without reading or rendering a page."""
+    _open(name, data).close()
+
+
 def read(name: str, data: bytes, progress: Progress | None = None, ocr_page: OcrPage | None = None) -> Source:
+    document = _open(name, data)
+    try:
+        return _read(name, data, document, progress, ocr_page)
+    finally:
+        document.close()
+
+
+def _open(name: str, data: bytes) -> pdfium.PdfDocument:
     # PDFium quietly rebuilds a cut-off file from what is left; a missing end marker tells the user why pages are gone.
     if b"%%EOF" not in data[-2048:]:
         raise LoadError(f"{name}: the PDF ends before its end-of-file marker (%%EOF); it is truncated or damaged")
@@ -38,26 +51,29 @@ def read(name: str, data: bytes, progress: Progress | None = None, ocr_page: Ocr
             raise LoadError(f"{name}: the PDF is encrypted with a password; upload an unprotected copy") from None
         raise LoadError(f"{name}: not a readable PDF ({exc})") from None
     try:
-        return _read(name, data, document, progress, ocr_page)
-    finally:
+        count = len(document)
+        if count == 0:
+            raise LoadError(f"{name}: the PDF has no pages")
+        if count > MAX_PAGES:
+            raise LoadError(f"{name}: the PDF has {count} pages, over the limit of {MAX_PAGES}; split it")
+        for number in range(1, count + 1):
+            width, height = document.get_page_size(number - 1)
+            if width * height * (DPI / 72) ** 2 > MAX_PAGE_PIXELS:
+                raise LoadError(f"{name}: page {number} is {width / 72:.0f} x {height / 72:.0f} inches, too large "
+                                f"to render (over {MAX_PAGE_PIXELS} pixels at {DPI} dpi)")
+    except LoadError:
         document.close()
+        raise
+    return document
 
 
 def _read(name: str, data: bytes, document: pdfium.PdfDocument, progress: Progress | None,
           ocr_page: OcrPage | None) -> Source:
     count = len(document)
-    if count == 0:
-        raise LoadError(f"{name}: the PDF has no pages")
-    if count > MAX_PAGES:
-        raise LoadError(f"{name}: the PDF has {count} pages, over the limit of {MAX_PAGES}; split it")
     scale = DPI / 72
     text, pages = "", []
     for number in range(1, count + 1):
         page = document[number - 1]
-        width, height = page.get_size()
-        if width * scale * height * scale > MAX_PAGE_PIXELS:
-            raise LoadError(f"{name}: page {number} is {width / 72:.0f} x {height / 72:.0f} inches, too large to "
-                            f"render (over {MAX_PAGE_PIXELS} pixels at {DPI} dpi)")
         if progress:
             progress("reading", number, count)
         png = _png(page, scale)
