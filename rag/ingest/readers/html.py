@@ -25,7 +25,7 @@ def read(name: str, data: bytes, progress: Progress | None = None) -> Source:
     levels = _levels([int((b.get("rend") or "h1").lstrip("h") or 1) for b in blocks if b.tag == "head"])
     lines = []
     first_head = next((_text(b) for b in blocks if b.tag == "head"), "")
-    if title and title not in first_head and first_head not in title:
+    if title and not (first_head and (title in first_head or first_head in title)):
         lines.append(f"# {title}")
     for block in blocks:
         if block.tag == "head":
