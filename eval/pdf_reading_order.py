@@ -58,7 +58,8 @@ def extractors():
         return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
     def with_pypdf_layout(data: bytes) -> str:
-        return "\n".join(page.extract_text(extraction_mode="layout") for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+        pages = pypdf.PdfReader(io.BytesIO(data)).pages
+        return "\n".join(page.extract_text(extraction_mode="layout") for page in pages)
 
     def with_pypdfium2(data: bytes) -> str:
         return pdf_reader.read("seed.pdf", data).text

@@ -105,8 +105,8 @@ def html(stories_: list[Story], title: str, encoding: str = "utf-8") -> bytes:
     """A news site's page: navigation, `title` as <title> and <h1>, the stories as <h2> + <p>, a footer."""
     from html import escape
 
-    body = "\n".join((f"<h2>{escape(s.title)}</h2>\n" if s.title else "") + "\n".join(f"<p>{escape(p)}</p>" for p in s.paragraphs)
-                     for s in stories_)
+    body = "\n".join((f"<h2>{escape(s.title)}</h2>\n" if s.title else "") +
+                     "\n".join(f"<p>{escape(p)}</p>" for p in s.paragraphs) for s in stories_)
     page = (f'<!DOCTYPE html>\n<html lang="zh"><head><meta charset="{encoding}"><title>{escape(title)} - 文明网'
             f'</title></head>\n<body><nav><a href="/">首页</a> <a href="/news">新闻</a> <a href="/about">关于我们</a>'
             f'</nav>\n<main><article><h1>{escape(title)}</h1>\n{body}\n</article></main>\n'

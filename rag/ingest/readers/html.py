@@ -1,7 +1,8 @@
 """Web pages through trafilatura: the main text without menus, footers and ads, the title kept.
 
 trafilatura's XML output keeps headings apart from paragraphs; they become Markdown heading lines
-(`# 标题`) for `rag.ingest.layout`. The <title> leads unless the first heading already says it. trafilatura also decodes the
+(`# 标题`) for `rag.ingest.layout`. The <title> leads unless the first heading already
+says it. trafilatura also decodes the
 bytes itself (meta charset, then detection), so GBK pages need nothing from us.
 """
 

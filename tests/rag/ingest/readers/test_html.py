@@ -25,8 +25,9 @@ def test_main_text_with_the_stories_as_articles(encoding):
 
 
 def test_the_title_leads_when_the_page_has_no_heading():
-    page = ("<html><head><title>徐汇滨江开讲人民城市大课</title></head><body><div><p>“新思汇”开篇大课来到徐汇滨江展开互动宣讲，"
-            "将主题定为从“人民至上”看“人民城市”的实践。</p><p>徐汇滨江的巨大发展，与改革开放的伟大实践密不可分。</p></div>"
+    page = ("<html><head><title>徐汇滨江开讲人民城市大课</title></head><body><div>"
+            "<p>“新思汇”开篇大课来到徐汇滨江展开互动宣讲，将主题定为从“人民至上”看“人民城市”的实践。</p>"
+            "<p>徐汇滨江的巨大发展，与改革开放的伟大实践密不可分。</p></div>"
             "</body></html>").encode()
     source = loading.decode("news.htm", page)
     (article,) = split_articles(source.doc_id, source.text)
