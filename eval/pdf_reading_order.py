@@ -3,7 +3,9 @@
 Renders the seed articles to 3-column PDFs (rag.evaluation.documents.pdf) twice: with the content
 stream in reading order (column by column) and row by row across the columns. For each library prints
 the fraction of seed sentences (8+ characters) found intact in the extracted text, and the fraction
-found intact and in order (longest run of increasing positions).
+found intact and in order (longest run of increasing positions). "pypdfium2 + XY-cut (ours)" is
+rag.ingest.readers.pdf: PDFium's characters and boxes put in reading order by columns, and it also
+renders each page to PNG (in its seconds per page).
 
     python eval/pdf_reading_order.py [--columns 3]
 """
@@ -18,6 +20,7 @@ import time
 from pathlib import Path
 
 import pypdf
+import pypdfium2
 
 from rag.evaluation import documents
 from rag.ingest.readers import pdf as pdf_reader
@@ -61,10 +64,14 @@ def extractors():
         pages = pypdf.PdfReader(io.BytesIO(data)).pages
         return "\n".join(page.extract_text(extraction_mode="layout") for page in pages)
 
-    def with_pypdfium2(data: bytes) -> str:
+    def with_pypdfium2_raw(data: bytes) -> str:
+        return "\n".join(page.get_textpage().get_text_range() for page in pypdfium2.PdfDocument(data))
+
+    def with_our_reader(data: bytes) -> str:
         return pdf_reader.read("seed.pdf", data).text
 
-    return {"pypdf": with_pypdf, "pypdf (layout mode)": with_pypdf_layout, "pypdfium2 (our reader)": with_pypdfium2}
+    return {"pypdf": with_pypdf, "pypdf (layout mode)": with_pypdf_layout, "pypdfium2 (its text)": with_pypdfium2_raw,
+            "pypdfium2 + XY-cut (ours)": with_our_reader}
 
 
 def main() -> None:
