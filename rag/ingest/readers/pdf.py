@@ -131,10 +131,15 @@ def _text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]]:
     return text, lines
 
 
-def _same_headline(above: Segment, below: Segment) -> bool:
-    """Is `below` the next line of the headline `above` (same type, right under it, same column)?"""
-    return abs(above.size - below.size) < 0.05 * above.size and \
-        0 <= below.box[1] - above.box[3] < above.size and below.box[0] < above.box[2] and above.box[0] < below.box[2]
+def _same_headline(before: Segment, after: Segment) -> bool:
+    """Does `after` go on the headline `before`: same type, on the next line of the column or further along this one?"""
+    if abs(before.size - after.size) >= 0.05 * before.size:
+        return False
+    next_line = 0 <= after.box[1] - before.box[3] < before.size and \
+        after.box[0] < before.box[2] and before.box[0] < after.box[2]
+    same_line = abs(after.box[1] - before.box[1]) < 0.2 * before.size and \
+        -0.5 * before.size <= after.box[0] - before.box[2] <= 1.2 * before.size
+    return next_line or same_line
 
 
 @dataclass
