@@ -45,6 +45,10 @@ def test_a_gbk_text_and_a_pdf_are_indexed(client):
     assert job["status"] == "done", job
     hits = client.post("/search", json={"query": "流动书车 借阅免费", "top_k": 5}).json()["results"]
     assert {"old.txt", "paper.pdf"} <= {h["doc_id"] for h in hits}
+    old = client.get("/documents/old.txt").json()["document"]
+    assert (old["format"], old["encoding"]) == ("text", "gb18030")
+    paper = client.get("/documents/paper.pdf").json()["document"]
+    assert (paper["format"], paper["encoding"]) == ("pdf", None)
 
 
 def test_bad_files_are_refused_at_once_and_stored_documents_stay(client):
