@@ -1,8 +1,9 @@
 """Which reader reads a file: sniffed from its first bytes, checked against its extension.
 
-Every reader module exposes `read(name, data, progress) -> Source`; the module itself is the `Reader`.
-Modules are imported only when a file of their kind arrives, so a missing optional reader (the OCR
-one for scans) fails that file with a clear error instead of failing every import.
+Every reader module `rag.ingest.readers.KIND` exposes `read(name, data, progress=None) -> Source` (build it
+with `source()` below), and may expose `check(name, data)`: quick validation run before an upload is
+queued. The module itself is the `Reader`. Modules are imported only when a file of their kind arrives,
+so a missing optional reader (the OCR one for scans) fails that file with a clear error.
 """
 
 from __future__ import annotations
