@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import statistics
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -25,19 +26,25 @@ MAX_PAGES = 500
 MAX_PAGE_PIXELS = 16_000_000  # a broadsheet page at DPI is ~7 MP; a "PDF bomb" page of 200 x 200 in is 400 MP
 _PAGE_SEPARATOR = "\n\n"
 HEADLINE_RATIO = 1.25  # type this much larger than the page's body text is a headline
+# PDFium is not thread-safe, and the API checks uploads while its job worker reads: one call at a time.
+# A job holds the lock for one page at a time, so a check waits at most that long.
+_PDFIUM = threading.RLock()
 
 
 def check(name: str, data: bytes) -> None:
     """Opens the PDF and checks its page count and page sizes, without reading or rendering a page."""
-    _open(name, data).close()
+    with _PDFIUM:
+        _open(name, data).close()
 
 
 def read(name: str, data: bytes, progress: Progress | None = None, ocr_page: OcrPage | None = None) -> Source:
-    document = _open(name, data)
+    with _PDFIUM:
+        document = _open(name, data)
     try:
         return _read(name, data, document, progress, ocr_page)
     finally:
-        document.close()
+        with _PDFIUM:
+            document.close()
 
 
 def _open(name: str, data: bytes) -> pdfium.PdfDocument:
@@ -73,12 +80,16 @@ def _read(name: str, data: bytes, document: pdfium.PdfDocument, progress: Progre
     scale = DPI / 72
     text, pages = "", []
     for number in range(1, count + 1):
-        page = document[number - 1]
         if progress:
             progress("reading", number, count)
-        png = _png(page, scale)
-        page_text, lines = _text_layer(page, scale)
-        if not page_text.strip():
+        with _PDFIUM:
+            page = document[number - 1]
+            try:
+                png = _png(page, scale)
+                page_text, lines = _text_layer(page, scale)
+            finally:
+                page.close()
+        if not _readable(page_text):
             ocr_page = ocr_page or _ocr_hook()
             if ocr_page is None:
                 raise LoadError(f"{name}: page {number} has no text layer and OCR is not available")
@@ -94,8 +105,20 @@ def _read(name: str, data: bytes, document: pdfium.PdfDocument, progress: Progre
 
 def _png(page: pdfium.PdfPage, scale: float) -> bytes:
     out = io.BytesIO()
-    page.render(scale=scale).to_pil().save(out, format="PNG")
+    bitmap = page.render(scale=scale)
+    try:
+        bitmap.to_pil().save(out, format="PNG")
+    finally:
+        bitmap.close()
     return out.getvalue()
+
+
+def _readable(text: str) -> bool:
+    """Is there a text layer worth reading? Fonts without a Unicode map come out as private-use codes or U+FFFD;
+    such a page is read like a scan."""
+    chars = [ch for ch in text if not ch.isspace() and ch != "#"]
+    unmapped = sum(1 for ch in chars if "\ue000" <= ch <= "\uf8ff" or ch == "\ufffd")
+    return bool(chars) and unmapped <= len(chars) / 2
 
 
 def _text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]]:
@@ -152,7 +175,13 @@ class Segment:
 
 def _segments(page: pdfium.PdfPage, scale: float) -> list[Segment]:
     textpage = page.get_textpage()
-    height = page.get_height()
+    try:
+        return _segments_of(textpage, page.get_height(), scale)
+    finally:
+        textpage.close()
+
+
+def _segments_of(textpage: pdfium.PdfTextPage, height: float, scale: float) -> list[Segment]:
     segments: list[Segment] = []
     current: Segment | None = None
     n, i = textpage.count_chars(), 0

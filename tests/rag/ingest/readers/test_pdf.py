@@ -124,3 +124,23 @@ def test_bad_pdfs_are_refused_by_the_quick_check(data, message):
     assert str(err.value).startswith("bad.pdf: ")
     with pytest.raises(loading.LoadError, match=message):
         loading.decode("bad.pdf", data)
+
+
+def test_text_from_fonts_without_a_unicode_map_is_read_like_a_scan():
+    assert not pdf._readable("\ue001\ue002\ue003正\n\ufffd")
+    assert not pdf._readable(" \n# \n")
+    assert pdf._readable("# 标题\n正文\ue001")
+
+
+def test_checks_and_reads_from_several_threads_at_once():
+    from concurrent.futures import ThreadPoolExecutor
+
+    data = documents.pdf(STORIES * 4, columns=3)
+    expected = loading.decode("page.pdf", data).text
+
+    def work(i: int) -> str:
+        loading.check(f"p{i}.pdf", data)
+        return loading.decode(f"p{i}.pdf", data).text
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(work, range(8))) == [expected] * 8
