@@ -82,7 +82,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="files to i
                                 f"{name}: unsupported file type '{Path(name).suffix or '(none)'}'; "
                                 f"supported: {', '.join(loading.SUPPORTED_SUFFIXES)}")
         try:
-            # An empty, mislabelled, encrypted or cut-off file is refused now, not in a job (opening a PDF takes a moment).
+            # An empty, mislabelled, encrypted or cut-off file is refused now, not in a job.
             await run_in_threadpool(loading.check, name, data)
         except loading.LoadError as exc:
             raise HTTPException(422, str(exc)) from None
