@@ -61,3 +61,21 @@ def test_unknown_extension_lists_what_is_supported():
 def test_the_reader_is_picked_by_kind():
     assert factory.reader_for("a.docx", documents.docx(STORY)).__name__ == "rag.ingest.readers.docx"
     assert factory.reader_for("a.htm", documents.html(STORY, "第一版")).__name__ == "rag.ingest.readers.html"
+
+
+def test_a_reader_that_is_not_installed_fails_only_its_files(monkeypatch):
+    def missing(module):
+        raise ModuleNotFoundError(f"No module named {module!r}", name=module)
+
+    monkeypatch.setattr(factory.importlib, "import_module", missing)
+    with pytest.raises(loading.LoadError, match=r"^scan\.png: reading an image .* needs rag\.ingest\.readers\.image"):
+        loading.decode("scan.png", b"\x89PNG\r\n\x1a\n....")
+
+
+def test_a_reader_whose_own_dependency_is_missing_says_so(monkeypatch):
+    def broken(module):
+        raise ModuleNotFoundError("No module named 'rapidocr'", name="rapidocr")
+
+    monkeypatch.setattr(factory.importlib, "import_module", broken)
+    with pytest.raises(ModuleNotFoundError, match="rapidocr"):
+        loading.decode("scan.png", b"\x89PNG\r\n\x1a\n....")
