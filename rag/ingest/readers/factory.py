@@ -62,10 +62,9 @@ def reader_for(name: str, data: bytes) -> Reader:
     module = f"rag.ingest.readers.{promised}"
     try:
         return importlib.import_module(module)  # type: ignore[return-value]  # a module with read() is a Reader
-    except ImportError as exc:
-        if exc.name != module:
-            raise
-        raise LoadError(f"{name}: reading {_DESCRIBE[promised]} needs {module}, which is not installed") from None
+    except ImportError as exc:  # the reader module, or a package it needs (the OCR engine)
+        raise LoadError(f"{name}: reading {_DESCRIBE[promised]} needs {exc.name or module}, "
+                        "which is not installed") from None
 
 
 def source(name: str, data: bytes, text: str, kind: str, encoding: str | None = None,
