@@ -140,7 +140,10 @@ def _text_layer(page: pdfium.PdfPage, scale: float) -> tuple[str, list[Line]]:
             last = lines[-1]
             box = (min(last.box[0], segment.box[0]), min(last.box[1], segment.box[1]),
                    max(last.box[2], segment.box[2]), max(last.box[3], segment.box[3]))
-            text += piece.strip()
+            piece = piece.strip()
+            if text[-1:].isascii() and text[-1:].isalnum() and piece[:1].isascii() and piece[:1].isalnum():
+                text += " "  # a wrapped Latin headline keeps its word space; Chinese joins as printed
+            text += piece
             lines[-1] = Line(last.start, len(text), box)
         else:
             if text:
@@ -158,7 +161,9 @@ def _same_headline(before: Segment, after: Segment) -> bool:
     """Does `after` go on the headline `before`: same type, on the next line of the column or further along this one?"""
     if abs(before.size - after.size) >= 0.05 * before.size:
         return False
-    next_line = 0 <= after.box[1] - before.box[3] < before.size and \
+    # Em boxes of tightly set headline lines may overlap a little.
+    next_line = after.box[1] > before.box[1] + 0.5 * before.size and \
+        -0.3 * before.size <= after.box[1] - before.box[3] < before.size and \
         after.box[0] < before.box[2] and before.box[0] < after.box[2]
     same_line = abs(after.box[1] - before.box[1]) < 0.2 * before.size and \
         -0.5 * before.size <= after.box[0] - before.box[2] <= 1.2 * before.size

@@ -144,3 +144,20 @@ def test_checks_and_reads_from_several_threads_at_once():
 
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(work, range(8))) == [expected] * 8
+
+
+def test_a_wrapped_headline_is_one_heading_line():
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(595, 842))
+    c.setFont("Helvetica", 24)
+    c.drawString(72, 700, "Big News")
+    c.drawString(72, 672, "Today Here")  # set tight: the em boxes of the two lines touch
+    c.setFont("Helvetica", 10)
+    for i in range(6):
+        c.drawString(72, 640 - 14 * i, f"Body line {i} of the story.")
+    c.showPage()
+    c.save()
+    source = loading.decode("news.pdf", out.getvalue())
+    assert source.text.split("\n")[:2] == ["# Big News Today Here", "Body line 0 of the story."]
+    first = source.pages[0].lines[0]
+    assert source.text[first.start:first.end] == "Big News Today Here"
