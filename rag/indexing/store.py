@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, chars INTEGER NOT NULL,
     articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS sources (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS formats (doc_id TEXT PRIMARY KEY, format TEXT NOT NULL, encoding TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, title TEXT NOT NULL,
     title_source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
@@ -61,6 +62,8 @@ class DocumentInfo:
     articles: int
     chunks: int
     added_at: str
+    format: str = "text"  # text, markdown, pdf, docx, html, image
+    encoding: str | None = None  # what a text file was read in
 
 
 class Store:
@@ -82,6 +85,10 @@ class Store:
                 if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(sql)
             self.db.execute("CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment)")
+        # An index built before formats were kept opens read-only without the table: its documents are text.
+        has_formats = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'formats'").fetchone() is not None
+        self._documents_sql = ("SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d "
+                               "LEFT JOIN formats f USING (doc_id)") if has_formats else "SELECT * FROM documents"
 
     def close(self) -> None:
         self.db.close()
@@ -92,10 +99,10 @@ class Store:
             return self.db.execute(sql, params).fetchall()
 
     def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(**dict(r)) for r in self._rows("SELECT * FROM documents ORDER BY doc_id")]
+        return [DocumentInfo(**dict(r)) for r in self._rows(f"{self._documents_sql} ORDER BY doc_id")]
 
     def document(self, doc_id: str) -> DocumentInfo | None:
-        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        rows = self._rows(f"{self._documents_sql} WHERE doc_id = ?", (doc_id,))
         return DocumentInfo(**dict(rows[0])) if rows else None
 
     def source_text(self, doc_id: str) -> str | None:
@@ -163,6 +170,9 @@ class Store:
         self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks) VALUES (?,?,?,?,?,?)",
                         (source.doc_id, source.path, source.sha256, len(source.text), len(articles), len(chunks)))
         self.db.execute("INSERT INTO sources VALUES (?, ?)", (source.doc_id, source.text))
+        markdown = source.kind == "text" and source.doc_id.lower().endswith(".md")
+        self.db.execute("INSERT INTO formats VALUES (?, ?, ?)",
+                        (source.doc_id, "markdown" if markdown else source.kind, source.encoding))
         self.db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", [
             (a.article_id, a.doc_id, a.ordinal, a.title, a.title_source, a.start, a.end) for a in articles])
         ids = []
@@ -187,7 +197,7 @@ class Store:
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
         self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
                             [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
-        for table in ("chunks", "articles", "sources", "documents"):
+        for table in ("chunks", "articles", "sources", "formats", "documents"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         self._released.update(r["embed_hash"] for r in rows)
         return ids
