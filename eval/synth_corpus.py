@@ -1,0 +1,229 @@
+"""A deterministic newspaper-like benchmark corpus of any size, with the seeds planted in it.
+
+    python eval/synth_corpus.py OUT --size 1000000 [--real 20000] [--seed 0] [--cache DIR]
+
+Text: words drawn from jieba's dictionary (`jieba.dt.FREQ`, ~350k words with corpus frequencies, so the
+background unigram law is the real Zipfian one); each chunk belongs to one of 400 topics whose 3,000 words
+(drawn from the mid-frequency band) are favoured with their own Zipf law, so document frequencies are bursty
+as in news text, and a word already in a chunk is repeated with probability 0.12. Chunk lengths are resampled
+from the seeds' own chunks (rag.ingest, default ChunkerConfig). The seeds' chunks are planted at evenly spaced
+rows; `seeds.jsonl` maps those rows to chunk ids and texts so that eval/seeds questions can be scored.
+
+Vectors: the real model (multilingual-e5-small, ONNX int8) for the first `--real` synthetic chunks and every
+seed chunk; the other rows are drawn from a Gaussian mixture fitted on those real vectors (k-means cells, each
+with its mean and a Ledoit-Wolf shrunk covariance), then normalised. `bench_ann.py --fidelity` checks that ANN
+recall on the drawn vectors matches recall on the real ones at the same size.
+
+Writes OUT/texts.txt (one chunk a line, row = line number), OUT/vectors.npy (float32, memmap-able),
+OUT/seeds.jsonl, OUT/questions.npy (query vectors of eval/seeds questions, in file order) and OUT/meta.json.
+Real vectors are cached in --cache (default OUT/../synth-cache) so that every size embeds them once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+BLOCK = 10_000  # chunks per generation block; block b uses its own RNG so every size shares its prefix
+TOPICS, TOPIC_WORDS = 400, 3000
+TOPIC_SHARE, REPEAT = 0.55, 0.12
+CLUSTERS = 64
+
+
+def vocabulary() -> tuple[list[str], np.ndarray]:
+    from rag.text.analyzers import jieba_module
+
+    freq = jieba_module().dt.FREQ
+    cjk = re.compile(r"^[\u4e00-\u9fff]+$")
+    words = sorted(w for w, f in freq.items() if f > 0 and cjk.match(w))
+    counts = np.array([freq[w] for w in words], dtype=np.float64)
+    return words, counts
+
+
+def seed_chunks():
+    from rag.indexing.store import embed_text
+    from rag.ingest.chunking import ChunkerConfig, chunk_article
+    from rag.ingest.layout import split_articles
+    from rag.ingest.loading import read
+
+    chunks = []
+    for path in sorted((REPO / "seeds").iterdir()):
+        source = read(path)
+        for article in split_articles(source.doc_id, source.text):
+            chunks += chunk_article(article, ChunkerConfig())
+    return chunks, [embed_text(c) for c in chunks]
+
+
+class TextModel:
+    def __init__(self, seed: int, lengths: np.ndarray):
+        self.words, counts = vocabulary()
+        self.wlen = np.array([len(w) for w in self.words])
+        self.bg_cdf = np.cumsum(counts / counts.sum())
+        rng = np.random.default_rng(seed)
+        # topic words come from the band below the few hundred function words and above the hapaxes
+        order = np.argsort(-counts)
+        band = order[300:120_000]
+        self.topic_words = np.stack([rng.choice(band, TOPIC_WORDS, replace=False) for _ in range(TOPICS)])
+        ranks = np.arange(1, TOPIC_WORDS + 1, dtype=np.float64)
+        self.topic_cdf = np.cumsum(ranks ** -1.0 / (ranks ** -1.0).sum())
+        self.lengths = lengths
+        self.seed = seed
+
+    def block(self, b: int, n: int) -> list[str]:
+        rng = np.random.default_rng([self.seed, b])
+        targets = rng.choice(self.lengths, n) + rng.integers(-10, 11, n)
+        topics = rng.integers(0, TOPICS, n)
+        out = []
+        for target, topic in zip(np.maximum(targets, 20), topics):
+            m = int(target // 1.5) + 8
+            ids = np.where(rng.random(m) < TOPIC_SHARE,
+                           self.topic_words[topic, np.searchsorted(self.topic_cdf, rng.random(m))],
+                           np.minimum(np.searchsorted(self.bg_cdf, rng.random(m)), len(self.words) - 1))
+            repeat = rng.random(m) < REPEAT
+            back = rng.integers(0, np.maximum(np.arange(m), 1))
+            ids = np.where(repeat & (np.arange(m) > 0), ids[back], ids)
+            stop = int(np.searchsorted(np.cumsum(self.wlen[ids]), target)) + 1
+            clause = rng.integers(3, 9, stop)
+            parts, since = [], 0
+            for word, c in zip(ids[:stop], clause):
+                parts.append(self.words[word])
+                since += 1
+                if since >= c:
+                    parts.append("。" if rng.random() < 0.35 else "，")
+                    since = 0
+            out.append("".join(parts).rstrip("，") + "。")
+        return out
+
+
+def embed(texts: list[str], cache: Path, name: str) -> np.ndarray:
+    path = cache / f"{name}.npy"
+    if path.exists():
+        vecs = np.load(path)
+        if len(vecs) == len(texts):
+            return vecs
+    from rag.embedders import load_embedder
+
+    model = load_embedder(cache_dir=REPO.parent / "main" / "index" / "models", backend="onnx-int8", threads=2)
+    t0, parts = time.time(), []
+    for i in range(0, len(texts), 1000):
+        parts.append(model.embed_passages(texts[i : i + 1000]))
+        print(f"  embedded {i + len(parts[-1])}/{len(texts)} in {time.time() - t0:.0f}s", file=sys.stderr)
+    vecs = np.concatenate(parts)
+    cache.mkdir(parents=True, exist_ok=True)
+    np.save(path, vecs)
+    return vecs
+
+
+class VectorModel:
+    """A Gaussian mixture over the real embeddings: k-means cells, per-cell mean and shrunk covariance."""
+
+    def __init__(self, real: np.ndarray, clusters: int = CLUSTERS, seed: int = 0):
+        import faiss
+        from sklearn.covariance import LedoitWolf
+
+        km = faiss.Kmeans(real.shape[1], clusters, niter=25, seed=seed, spherical=True)
+        km.train(real)
+        _, cell = km.index.search(real, 1)
+        cell = cell[:, 0]
+        self.weights = np.bincount(cell, minlength=clusters) / len(real)
+        self.means, self.chols = [], []
+        for c in range(clusters):
+            members = real[cell == c].astype(np.float64)
+            cov = LedoitWolf().fit(members).covariance_ if len(members) > 2 else np.eye(real.shape[1]) * 1e-4
+            self.means.append(members.mean(axis=0) if len(members) else km.centroids[c])
+            self.chols.append(np.linalg.cholesky(cov + 1e-9 * np.eye(len(cov))))
+        self.dim = real.shape[1]
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        cell = rng.choice(len(self.weights), n, p=self.weights)
+        out = np.empty((n, self.dim), dtype=np.float32)
+        for c in np.unique(cell):
+            rows = np.nonzero(cell == c)[0]
+            z = rng.standard_normal((len(rows), self.dim))
+            out[rows] = z @ self.chols[c].T + self.means[c]
+        out /= np.linalg.norm(out, axis=1, keepdims=True)
+        return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--size", type=int, required=True, help="rows in all, seeds included")
+    ap.add_argument("--real", type=int, default=20_000, help="synthetic chunks embedded by the real model")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cache", type=Path)
+    args = ap.parse_args()
+    chunks, seed_texts = seed_chunks()
+    if args.size < 10 * len(chunks):
+        sys.exit(f"--size {args.size} is too small; it must be at least ten times the {len(chunks)} seed chunks")
+    cache = args.cache or args.out.resolve().parent / "synth-cache"
+    args.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    lengths = np.array([len(c.text) for c in chunks])
+    text_model = TextModel(args.seed, lengths)
+    n_synth = args.size - len(chunks)
+    plant = np.linspace(0, args.size - 1, len(chunks) + 2, dtype=np.int64)[1:-1]
+    planted = dict(zip(plant.tolist(), range(len(chunks))))
+    n_real = min(args.real, n_synth)
+    real_texts = [t for b in range(-(-n_real // BLOCK)) for t in text_model.block(b, BLOCK)][:n_real]
+    real_vecs = embed(real_texts, cache, f"real-{args.seed}-{n_real}")
+    seed_vecs = embed(seed_texts, cache, "seeds")
+    vector_model = VectorModel(real_vecs, seed=args.seed)
+    from rag.embedders import load_embedder
+    from rag.evaluation import datasets
+
+    questions = [q.question for q in datasets.load(REPO / "eval" / "seeds").questions]
+    qcache = cache / "questions.npy"
+    if qcache.exists():
+        qvecs = np.load(qcache)
+    else:
+        model = load_embedder(cache_dir=REPO.parent / "main" / "index" / "models", backend="onnx-int8", threads=2)
+        qvecs = np.stack([model.embed_query(q) for q in questions])
+        np.save(qcache, qvecs)
+    np.save(args.out / "questions.npy", qvecs)
+
+    vectors = np.lib.format.open_memmap(args.out / "vectors.npy", mode="w+", dtype=np.float32,
+                                        shape=(args.size, real_vecs.shape[1]))
+    synth_row = 0
+    with open(args.out / "texts.txt", "w", encoding="utf-8") as texts, \
+            open(args.out / "seeds.jsonl", "w", encoding="utf-8") as seeds_out:
+        row, b = 0, 0
+        while row < args.size:
+            block = text_model.block(b, BLOCK)
+            rng = np.random.default_rng([args.seed, b, 1])
+            drawn = vector_model.sample(BLOCK, rng)
+            buf_rows, buf = [], []
+            for i, text in enumerate(block):
+                while row in planted:
+                    c = planted[row]
+                    texts.write(seed_texts[c].replace("\n", " ") + "\n")
+                    vectors[row] = seed_vecs[c]
+                    seeds_out.write(json.dumps({"row": row, "chunk_id": chunks[c].chunk_id, "doc_id": chunks[c].doc_id,
+                                                "text": chunks[c].text}, ensure_ascii=False) + "\n")
+                    row += 1
+                if row >= args.size:
+                    break
+                texts.write(text + "\n")
+                vectors[row] = real_vecs[synth_row] if synth_row < n_real else drawn[i]
+                row += 1
+                synth_row += 1
+            b += 1
+            if b % 10 == 0:
+                print(f"  {row}/{args.size} rows in {time.time() - t0:.0f}s", file=sys.stderr)
+    vectors.flush()
+    meta = {"size": args.size, "seed": args.seed, "real_rows": n_real, "seed_rows": len(chunks),
+            "vector_model": f"{CLUSTERS}-cell Gaussian mixture, Ledoit-Wolf covariance",
+            "vocabulary": len(text_model.words), "seconds": round(time.time() - t0, 1)}
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1))
+    print(json.dumps(meta))
+
+
+if __name__ == "__main__":
+    main()
