@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -65,6 +66,7 @@ class TextModel:
     def __init__(self, seed: int, lengths: np.ndarray):
         self.words, counts = vocabulary()
         self.wlen = np.array([len(w) for w in self.words])
+        self.words_arr = np.array(self.words, dtype=object)
         self.bg_cdf = np.cumsum(counts / counts.sum())
         rng = np.random.default_rng(seed)
         # topic words come from the band below the few hundred function words and above the hapaxes
@@ -77,30 +79,31 @@ class TextModel:
         self.seed = seed
 
     def block(self, b: int, n: int) -> list[str]:
+        """Chunks of block b, generated for the whole block at once (a Python loop per chunk is 20x slower)."""
         rng = np.random.default_rng([self.seed, b])
-        targets = rng.choice(self.lengths, n) + rng.integers(-10, 11, n)
-        topics = rng.integers(0, TOPICS, n)
-        out = []
-        for target, topic in zip(np.maximum(targets, 20), topics):
-            m = int(target // 1.5) + 8
-            ids = np.where(rng.random(m) < TOPIC_SHARE,
-                           self.topic_words[topic, np.searchsorted(self.topic_cdf, rng.random(m))],
-                           np.minimum(np.searchsorted(self.bg_cdf, rng.random(m)), len(self.words) - 1))
-            repeat = rng.random(m) < REPEAT
-            back = rng.integers(0, np.maximum(np.arange(m), 1))
-            ids = np.where(repeat & (np.arange(m) > 0), ids[back], ids)
-            stop = int(np.searchsorted(np.cumsum(self.wlen[ids]), target)) + 1
-            clause = rng.integers(3, 9, stop)
-            parts, since = [], 0
-            for word, c in zip(ids[:stop], clause):
-                parts.append(self.words[word])
-                since += 1
-                if since >= c:
-                    parts.append("。" if rng.random() < 0.35 else "，")
-                    since = 0
-            out.append("".join(parts).rstrip("，") + "。")
-        return out
-
+        targets = np.maximum(rng.choice(self.lengths, n) + rng.integers(-30, -9, n), 20)  # words overrun the target
+        m = targets // 1.5 + 8
+        m = m.astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(m)[:-1]])
+        total = int(m.sum())
+        chunk = np.repeat(np.arange(n), m)
+        local = np.arange(total) - starts[chunk]
+        topic = np.repeat(rng.integers(0, TOPICS, n), m)
+        ids = np.where(rng.random(total) < TOPIC_SHARE,
+                       self.topic_words[topic, np.searchsorted(self.topic_cdf, rng.random(total))],
+                       np.minimum(np.searchsorted(self.bg_cdf, rng.random(total)), len(self.words) - 1))
+        # burstiness: a word already in the chunk comes back
+        back = starts[chunk] + (rng.random(total) * local).astype(np.int64)
+        ids = np.where((rng.random(total) < REPEAT) & (local > 0), ids[back], ids)
+        length = np.cumsum(self.wlen[ids])
+        before = length - self.wlen[ids] - np.concatenate([[0], length])[starts][chunk]
+        keep = before < targets[chunk]  # words that start before the chunk's target length
+        last = np.zeros(total, dtype=bool)
+        last[np.nonzero(keep)[0][np.r_[np.nonzero(np.diff(chunk[keep]))[0], keep.sum() - 1]]] = True
+        roll = rng.random(total)
+        tail = np.where(last, "。\n", np.where(roll < 0.06, "。", np.where(roll < 0.18, "，", "")))
+        tokens = self.words_arr[ids[keep]] + tail[keep].astype(object)
+        return "".join(tokens.tolist()).splitlines()
 
 def embed(texts: list[str], cache: Path, name: str) -> np.ndarray:
     path = cache / f"{name}.npy"
@@ -159,6 +162,7 @@ def main() -> None:
     ap.add_argument("--real", type=int, default=20_000, help="synthetic chunks embedded by the real model")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", type=Path)
+    ap.add_argument("--vectors-only", action="store_true", help="skip texts.txt (for the ANN benchmark alone)")
     args = ap.parse_args()
     chunks, seed_texts = seed_chunks()
     if args.size < 10 * len(chunks):
@@ -192,11 +196,12 @@ def main() -> None:
     vectors = np.lib.format.open_memmap(args.out / "vectors.npy", mode="w+", dtype=np.float32,
                                         shape=(args.size, real_vecs.shape[1]))
     synth_row = 0
-    with open(args.out / "texts.txt", "w", encoding="utf-8") as texts, \
+    text_path = os.devnull if args.vectors_only else args.out / "texts.txt"
+    with open(text_path, "w", encoding="utf-8") as texts, \
             open(args.out / "seeds.jsonl", "w", encoding="utf-8") as seeds_out:
         row, b = 0, 0
         while row < args.size:
-            block = text_model.block(b, BLOCK)
+            block = [""] * BLOCK if args.vectors_only else text_model.block(b, BLOCK)
             rng = np.random.default_rng([args.seed, b, 1])
             drawn = vector_model.sample(BLOCK, rng)
             buf_rows, buf = [], []

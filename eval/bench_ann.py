@@ -1,0 +1,151 @@
+"""ANN candidates on a synth_corpus directory: recall@10 against exact search, p50 single-query latency
+(2 threads), build time, index bytes and load time (faiss.read_index, memory-mapped where faiss can).
+
+    python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfpq] [--budget 900]
+    python eval/bench_ann.py --fidelity CACHE/real-0-N.npy   # recall on real vectors vs vectors drawn from their fit
+
+Queries: the eval/seeds questions (real query vectors) plus held-out corpus rows (not indexed). Each index kind
+stops early when the run has used up --budget seconds, so a 1M run ends in bounded time; what finished is printed
+as one JSON line per setting and saved to eval/reports/ann-<size>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def recall(truth: np.ndarray, got: np.ndarray) -> float:
+    return sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got.tolist())) / truth.size
+
+
+def p50_ms(index, queries: np.ndarray, params=None) -> float:
+    times = []
+    for q in queries:
+        t = time.perf_counter()
+        index.search(q[None, :], 10, params=params)
+        times.append(time.perf_counter() - t)
+    return float(np.percentile(times, 50) * 1000)
+
+
+def kinds(n: int, dim: int):
+    """(name, factory, [(sweep label, search params)])"""
+    nlist = 1 << int(np.round(np.log2(4 * np.sqrt(n))))  # 4*sqrt(n), a power of two
+    probes = [p for p in (1, 2, 4, 8, 16, 32, 64, 128) if p <= nlist]
+    ivf_sweep = [(f"nprobe={p}", faiss.SearchParametersIVF(nprobe=p)) for p in probes]
+    yield "flat", lambda: faiss.IndexFlatIP(dim), [("", None)]
+    for m in (16, 32):
+        def hnsw(m=m):
+            index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = 80
+            return index
+        yield f"hnsw M={m}", hnsw, [(f"efSearch={e}", faiss.SearchParametersHNSW(efSearch=e))
+                                    for e in (16, 32, 64, 128, 256)]
+    yield f"ivf nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT), ivf_sweep
+    yield f"ivfsq8 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT), ivf_sweep
+    yield f"ivfpq48 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},PQ48", faiss.METRIC_INNER_PRODUCT), ivf_sweep
+
+
+def train_sample(index, base: np.ndarray, rng) -> np.ndarray:
+    ivf = faiss.try_extract_index_ivf(index)
+    size = min(len(base), max(ivf.nlist * 16 if ivf else 0, 20_000))
+    return base[np.sort(rng.choice(len(base), size, replace=False))]
+
+
+def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, label: str) -> list[dict]:
+    faiss.omp_set_num_threads(2)
+    rng = np.random.default_rng(0)
+    exact = faiss.IndexFlatIP(base.shape[1])
+    exact.add(base)
+    _, truth = exact.search(queries, 10)
+    rows, t_start = [], time.time()
+    for name, factory, sweep in kinds(len(base), base.shape[1]):
+        if name.split()[0] not in only:
+            continue
+        if time.time() - t_start > budget:
+            print(f"# {name}: skipped, budget of {budget:.0f}s used up", file=sys.stderr)
+            continue
+        index = factory()
+        t = time.time()
+        if not index.is_trained:
+            index.train(train_sample(index, base, rng))
+        for i in range(0, len(base), 100_000):
+            index.add(base[i : i + 100_000])
+        build_s = time.time() - t
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "index.faiss"
+            faiss.write_index(index, str(path))
+            size = path.stat().st_size
+            t = time.time()
+            try:
+                faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+                load = "mmap"
+            except RuntimeError:
+                faiss.read_index(str(path))
+                load = "read"
+            load_s = time.time() - t
+        for setting, params in sweep:
+            _, got = index.search(queries, 10, params=params)
+            row = {"corpus": label, "n": len(base), "index": name, "setting": setting,
+                   "recall@10": round(recall(truth, got), 4), "p50_ms": round(p50_ms(index, queries, params), 3),
+                   "build_s": round(build_s, 1), "bytes": size, "load_s": round(load_s, 3), "load": load}
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+            if row["recall@10"] >= 0.995:
+                break  # a larger setting only costs time
+        del index
+    return rows
+
+
+def fidelity(real_path: Path, queries: int) -> list[dict]:
+    sys.path.insert(0, str(REPO / "eval"))
+    from synth_corpus import VectorModel
+
+    real = np.load(real_path)
+    drawn = VectorModel(real).sample(len(real), np.random.default_rng(1))
+    rows = []
+    for label, vecs in (("real", real), ("drawn", drawn)):
+        rows += bench(vecs[queries:], vecs[:queries], {"hnsw", "ivf", "ivfsq8"}, 1e9, label)
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path, nargs="?")
+    ap.add_argument("--fidelity", type=Path, help="a real-vector cache file written by synth_corpus.py")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--kinds", default="flat,hnsw,ivf,ivfsq8,ivfpq")
+    ap.add_argument("--budget", type=float, default=900, help="seconds after which no further index kind starts")
+    args = ap.parse_args()
+    reports = REPO / "eval" / "reports"
+    reports.mkdir(exist_ok=True)
+    if args.fidelity:
+        rows = fidelity(args.fidelity, args.queries)
+        (reports / f"ann-fidelity-{len(np.load(args.fidelity, mmap_mode='r'))}.json").write_text(json.dumps(rows, indent=1))
+        return
+    if args.corpus is None:
+        sys.exit("give a corpus directory written by eval/synth_corpus.py, or --fidelity")
+    vectors = np.load(args.corpus / "vectors.npy", mmap_mode="r")
+    seed_rows = {json.loads(line)["row"] for line in (args.corpus / "seeds.jsonl").open()}
+    rng = np.random.default_rng(0)
+    candidates = np.setdiff1d(np.arange(len(vectors)), list(seed_rows))
+    held = np.sort(rng.choice(candidates, args.queries, replace=False))
+    keep = np.ones(len(vectors), dtype=bool)
+    keep[held] = False
+    base = np.ascontiguousarray(vectors[keep])
+    queries = np.concatenate([np.load(args.corpus / "questions.npy"), vectors[held]]).astype(np.float32)
+    rows = bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name)
+    (reports / f"ann-{len(vectors)}.json").write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()
