@@ -1,0 +1,78 @@
+"""The approximate index for large sealed segments, chosen by eval/bench_ann.py (README, "Scale benchmarks").
+
+Below `exact_below` vectors a segment stays exact (IndexFlatIP): it costs under a few ms there and never misses.
+Above it, HNSW (IndexHNSWFlat, M links per node) inside an IndexIDMap2, so that segments keep the chunks' row
+ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` sets efSearch to the smallest
+value that keeps recall@10 against exact search at or above the target on a sample of the segment's own vectors;
+faiss stores efSearch in the index file, so a loaded segment searches as it was tuned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+from rag.indexing.vectors import VectorIndex, VectorInfo
+
+EF_SEARCH = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+
+
+@dataclass(frozen=True)
+class AnnPolicy:
+    exact_below: int = 50_000
+    m: int = 32  # HNSW links per node
+    ef_construction: int = 80
+    target_recall: float = 0.95
+    sample_queries: int = 200
+
+    def __post_init__(self):
+        if self.exact_below < 1:
+            raise ValueError(f"exact_below must be a positive count of vectors, got {self.exact_below}")
+        if not 4 <= self.m <= 128:
+            raise ValueError(f"HNSW M must be between 4 and 128, got {self.m}")
+        if self.ef_construction < self.m:
+            raise ValueError(f"ef_construction {self.ef_construction} must be at least M ({self.m})")
+        if not 0 < self.target_recall <= 1:
+            raise ValueError(f"target_recall must be in (0, 1], got {self.target_recall}")
+
+
+def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = AnnPolicy()) -> VectorIndex:
+    """A sealed segment's index: exact while small, else HNSW tuned to the policy's recall target."""
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    ids = np.asarray(ids, dtype=np.int64)
+    if vectors.ndim != 2 or vectors.shape[1] != dim or len(vectors) != len(ids):
+        raise ValueError(f"expected {len(ids)} vectors of dimension {dim}, got an array of shape {vectors.shape}")
+    if len(ids) < policy.exact_below:
+        index = VectorIndex(dim)
+        index.add(ids, vectors)
+        return index
+    hnsw = faiss.IndexHNSWFlat(dim, policy.m, faiss.METRIC_INNER_PRODUCT)
+    hnsw.hnsw.efConstruction = policy.ef_construction
+    mapped = faiss.IndexIDMap2(hnsw)
+    mapped.add_with_ids(vectors, ids)
+    return tune(VectorIndex(dim, mapped, VectorInfo(kind="hnsw")), vectors, policy)
+
+
+def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(), seed: int = 0) -> VectorIndex:
+    """The same index with efSearch set to the smallest value reaching the target recall@10 (the largest tried
+    if none does); `vectors` are the ones the index holds. Exact indexes come back unchanged."""
+    if index.info.kind != "hnsw":
+        return index
+    hnsw = faiss.downcast_index(index.index.index)
+    rng = np.random.default_rng(seed)
+    sample = vectors[rng.choice(len(vectors), size=min(policy.sample_queries, len(vectors)), replace=False)]
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    _, truth = exact.search(sample, 10)
+    positions = faiss.vector_to_array(index.index.id_map)
+    truth = positions[truth]  # exact positions as row ids, to compare with what the id map returns
+    recall = 0.0
+    for ef in EF_SEARCH:
+        hnsw.hnsw.efSearch = ef
+        _, got = index.index.search(sample, 10)
+        recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got.tolist())) / truth.size
+        if recall >= policy.target_recall:
+            break
+    return VectorIndex(index.dim, index.index, VectorInfo(kind="hnsw", recall_at_10=round(recall, 4)))

@@ -1,0 +1,62 @@
+import faiss
+import numpy as np
+import pytest
+
+from rag.indexing.ann import AnnPolicy, build
+from rag.indexing.vectors import VectorIndex, VectorInfo
+
+
+def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((40, dim))
+    x = centres[rng.integers(0, 40, n)] + 0.6 * rng.standard_normal((n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+POLICY = AnnPolicy(exact_below=1000, m=16, ef_construction=40)
+
+
+def test_small_segments_stay_exact():
+    vecs = clustered(500)
+    index = build(np.arange(500), vecs, 48, POLICY)
+    assert index.info.kind == "flat"
+    assert index.search(vecs[7], 1)[0][0] == 7
+
+
+def test_large_segments_get_hnsw_tuned_to_the_recall_target(tmp_path):
+    vecs = clustered(4200)
+    base, queries = vecs[:4000], vecs[4000:]
+    ids = 10_000 + 3 * np.arange(4000)  # row ids, not positions
+    index = build(ids, base, 48, POLICY)
+    assert index.info.kind == "hnsw" and index.info.recall_at_10 >= 0.95
+    exact = faiss.IndexFlatIP(48)
+    exact.add(base)
+    _, truth = exact.search(queries, 10)
+    got = [[i for i, _ in index.search(q, 10)] for q in queries]
+    recall = np.mean([len(set(ids[t]) & set(g)) / 10 for t, g in zip(truth, got)])
+    assert recall >= 0.93  # held-out queries, tuned on the segment's own vectors
+    # efSearch travels with the file
+    index.save(tmp_path / "seg.faiss")
+    loaded = VectorIndex.load(tmp_path / "seg.faiss", index.info)
+    assert faiss.downcast_index(loaded.index.index).hnsw.efSearch == faiss.downcast_index(index.index.index).hnsw.efSearch
+    assert [i for i, _ in loaded.search(queries[0], 10)] == got[0]
+
+
+def test_hnsw_segments_honour_tombstones_and_allowed_ids():
+    vecs = clustered(2000, seed=1)
+    ids = np.arange(2000) + 5
+    index = build(ids, vecs, 48, POLICY)
+    assert index.info.kind == "hnsw"
+    first = index.search(vecs[0], 5)
+    assert first[0][0] == 5
+    dead = np.array([i for i, _ in first], dtype=np.int64)
+    after = index.search(vecs[0], 5, excluded=dead)
+    assert len(after) == 5 and not set(dead) & {i for i, _ in after}
+    assert {i for i, _ in index.search(vecs[0], 5, allowed=[100, 200])} <= {100, 200}
+
+
+def test_bad_input_is_refused_with_the_shape():
+    with pytest.raises(ValueError, match="dimension 48"):
+        build(np.arange(10), np.zeros((10, 32), dtype=np.float32), 48, POLICY)
+    with pytest.raises(ValueError, match="M must be"):
+        AnnPolicy(m=2)
