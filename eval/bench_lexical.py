@@ -3,7 +3,7 @@
     python eval/bench_lexical.py CORPUS [--rows N] [--analyzers bigram,jieba] [--engines fts5,fts5-top,tantivy,bm25s]
 
 Engines: SQLite FTS5 queried as rag/indexing/store.py does today (OR of every query term, bm25, ORDER BY LIMIT),
-FTS5 with only the query's 8 rarest terms (document frequency from fts5vocab), tantivy (whitespace tokenizer over
+FTS5 with only the query's 16 rarest terms (document frequency from fts5vocab), tantivy (whitespace tokenizer over
 our tokens, BM25, one writer thread) and bm25s (sparse matrices, in memory). Queries: the eval/seeds questions plus
 100 sampled 12-20 character spans of corpus rows. Prints one JSON line per (analyzer, engine): build seconds,
 index bytes, p50/p95 ms per query (query analysis included), and hit@5 of the answerable seeds questions (a top-5
@@ -26,7 +26,7 @@ from rag.evaluation import datasets
 from rag.text import analyzers
 
 REPO = Path(__file__).resolve().parents[1]
-TOP_TERMS = 8
+TOP_TERMS = 16
 
 
 class Fts5:

@@ -115,8 +115,8 @@ def embed(texts: list[str], cache: Path, name: str) -> np.ndarray:
 
     model = load_embedder(cache_dir=REPO.parent / "main" / "index" / "models", backend="onnx-int8", threads=2)
     t0, parts = time.time(), []
-    for i in range(0, len(texts), 1000):
-        parts.append(model.embed_passages(texts[i : i + 1000]))
+    for i in range(0, len(texts), 100):
+        parts.append(model.embed_passages(texts[i : i + 100]))
         print(f"  embedded {i + len(parts[-1])}/{len(texts)} in {time.time() - t0:.0f}s", file=sys.stderr)
     vecs = np.concatenate(parts)
     cache.mkdir(parents=True, exist_ok=True)
@@ -179,7 +179,9 @@ def main() -> None:
     real_texts = [t for b in range(-(-n_real // BLOCK)) for t in text_model.block(b, BLOCK)][:n_real]
     real_vecs = embed(real_texts, cache, f"real-{args.seed}-{n_real}")
     seed_vecs = embed(seed_texts, cache, "seeds")
-    vector_model = VectorModel(real_vecs, seed=args.seed)
+    # every real vector fits the mixture: the synthetic chunks' and the seeds' (both are model output)
+    fit = np.concatenate([real_vecs, seed_vecs])
+    vector_model = VectorModel(fit, clusters=max(4, min(CLUSTERS, len(fit) // 40)), seed=args.seed)
     from rag.embedders import load_embedder
     from rag.evaluation import datasets
 
@@ -224,7 +226,7 @@ def main() -> None:
                 print(f"  {row}/{args.size} rows in {time.time() - t0:.0f}s", file=sys.stderr)
     vectors.flush()
     meta = {"size": args.size, "seed": args.seed, "real_rows": n_real, "seed_rows": len(chunks),
-            "vector_model": f"{CLUSTERS}-cell Gaussian mixture, Ledoit-Wolf covariance",
+            "vector_model": f"{len(vector_model.weights)}-cell Gaussian mixture fitted on {len(fit)} real vectors",
             "vocabulary": len(text_model.words), "seconds": round(time.time() - t0, 1)}
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1))
     print(json.dumps(meta))
