@@ -37,13 +37,13 @@ def p50_ms(index, queries: np.ndarray, params=None) -> float:
     return float(np.percentile(times, 50) * 1000)
 
 
-def kinds(n: int, dim: int):
+def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int]):
     """(name, factory, [(sweep label, search params)])"""
-    nlist = 1 << int(np.round(np.log2(4 * np.sqrt(n))))  # 4*sqrt(n), a power of two
+    nlist = nlist or 1 << int(np.round(np.log2(4 * np.sqrt(n))))  # 4*sqrt(n), a power of two
     probes = [p for p in (1, 2, 4, 8, 16, 32, 64, 128) if p <= nlist]
     ivf_sweep = [(f"nprobe={p}", faiss.SearchParametersIVF(nprobe=p)) for p in probes]
     yield "flat", lambda: faiss.IndexFlatIP(dim), [("", None)]
-    for m in (16, 32):
+    for m in hnsw_m:
         def hnsw(m=m):
             index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = 80
@@ -61,14 +61,15 @@ def train_sample(index, base: np.ndarray, rng) -> np.ndarray:
     return base[np.sort(rng.choice(len(base), size, replace=False))]
 
 
-def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, label: str) -> list[dict]:
+def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, label: str,
+          nlist: int | None = None, hnsw_m: tuple[int, ...] = (16, 32), out: Path | None = None) -> list[dict]:
     faiss.omp_set_num_threads(2)
     rng = np.random.default_rng(0)
     exact = faiss.IndexFlatIP(base.shape[1])
     exact.add(base)
     _, truth = exact.search(queries, 10)
     rows, t_start = [], time.time()
-    for name, factory, sweep in kinds(len(base), base.shape[1]):
+    for name, factory, sweep in kinds(len(base), base.shape[1], nlist, list(hnsw_m)):
         if name.split()[0] not in only:
             continue
         if time.time() - t_start > budget:
@@ -100,6 +101,8 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
                    "build_s": round(build_s, 1), "bytes": size, "load_s": round(load_s, 3), "load": load}
             print(json.dumps(row), flush=True)
             rows.append(row)
+            if out:  # rewritten after every setting, so a run cut short by a time limit keeps what it measured
+                out.write_text(json.dumps(rows, indent=1))
             if row["recall@10"] >= 0.995:
                 break  # a larger setting only costs time
         del index
@@ -125,6 +128,8 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--kinds", default="flat,hnsw,ivf,ivfsq8,ivfpq")
     ap.add_argument("--budget", type=float, default=900, help="seconds after which no further index kind starts")
+    ap.add_argument("--nlist", type=int, help="IVF lists (default: 4*sqrt(n) rounded to a power of two)")
+    ap.add_argument("--hnsw-m", default="16,32", help="HNSW links per node to try")
     args = ap.parse_args()
     reports = REPO / "eval" / "reports"
     reports.mkdir(exist_ok=True)
@@ -143,8 +148,8 @@ def main() -> None:
     keep[held] = False
     base = np.ascontiguousarray(vectors[keep])
     queries = np.concatenate([np.load(args.corpus / "questions.npy"), vectors[held]]).astype(np.float32)
-    rows = bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name)
-    (reports / f"ann-{len(vectors)}.json").write_text(json.dumps(rows, indent=1))
+    bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name, args.nlist,
+          tuple(int(m) for m in args.hnsw_m.split(",")), reports / f"ann-{len(vectors)}.json")
 
 
 if __name__ == "__main__":
