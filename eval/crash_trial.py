@@ -47,8 +47,14 @@ def source(n: int) -> Source:
     return Source(doc_id=f"doc{n}.txt", text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path="")
 
 
-def writer(root: Path, log: Path, start: int) -> None:
-    """Runs until killed; appends 'A n' / 'D n' to the log, fsynced, only after the write returned."""
+def writer(root: Path, log: Path, start: int, go: Path) -> None:
+    """Warms up, waits for `go`, then runs until killed; appends 'A n' / 'D n' to the log, fsynced, only after
+    the write returned (and 'a n' / 'd n' before it: an in-flight write may land or not)."""
+    from rag.text.analyzers import jieba_words
+
+    jieba_words("预热")  # start-up is not on trial: the next writer warms up while the last one is checked
+    while not go.exists():
+        time.sleep(0.01)
     index = Index(root, HashEmbedder(), merge_policy=POLICY)
     rng = random.Random(start)
     live: list[int] = []
@@ -120,7 +126,7 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
 
 def main() -> None:
     if sys.argv[1:2] == ["--writer"]:
-        writer(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]))
+        writer(Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=200)
@@ -133,26 +139,34 @@ def main() -> None:
     log.touch()
     rng = random.Random(args.seed)
     torn = lost = resurfaced = 0
-    next_doc = 0
     started = time.time()
+    def spawn(trial: int, start: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, __file__, "--writer", str(root), str(log), str(start),
+                                 str(args.dir / f"go-{trial}")], cwd=REPO,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def acks() -> int:
+        return sum(line[:1] in ("A", "D") for line in log.read_text().splitlines())
+
+    proc = spawn(1, 0)
     for trial in range(1, args.trials + 1):
-        proc = subprocess.Popen([sys.executable, __file__, "--writer", str(root), str(log), str(next_doc)],
-                                cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        acks = lambda: sum(line[:1] in ("A", "D") for line in log.read_text().splitlines())  # noqa: E731
         before = acks()
+        (args.dir / f"go-{trial}").touch()
         deadline = time.time() + 60
         while time.time() < deadline and acks() <= before:
-            time.sleep(0.02)  # start-up (imports, jieba's dictionary) is not what is on trial
-        time.sleep(rng.uniform(0.0, 1.5))
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0.0, 1.5))  # the kill lands anywhere in the writing, after one acknowledged write
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        next_doc = max((int(line.split()[1]) for line in log.read_text().splitlines()), default=-1) + 1000
+        if trial < args.trials:
+            proc = spawn(trial + 1, next_doc)  # warms up while this trial is checked
         t, lo, r = check(root, log)
         torn += t
         lost += lo
         resurfaced += r
-        next_doc = max((int(line.split()[1]) for line in log.read_text().splitlines()), default=-1) + 1000
         if trial % 20 == 0:
-            print(f"  {trial} trials, {sum(a[0] in 'AD' for a in log.read_text().splitlines())} acknowledged writes, "
+            print(f"  {trial} trials, {acks()} acknowledged writes, torn {torn} lost {lost} resurfaced {resurfaced}, "
                   f"{time.time() - started:.0f} s", flush=True)
     acks = [a for a in log.read_text().splitlines() if a[0] in "AD"]
     print(f"trials {args.trials}  acknowledged writes {len(acks)} (deletes {sum(a.startswith('D') for a in acks)})")
