@@ -61,6 +61,11 @@ class Engine:
             self._merger = threading.Thread(target=self._merge, name="segment-merge", daemon=True)
             self._merger.start()
 
+    def wait(self) -> None:
+        """Wait for a background merge to finish (before closing, or to measure)."""
+        if self._merger is not None:
+            self._merger.join()
+
     def _merge(self) -> None:
         try:
             with self._writer:

@@ -79,18 +79,17 @@ class Snapshot:
 
 
 def _versions() -> dict:
-    import faiss
-    import jieba
+    """Versions of what shaped the index, read from package metadata (importing torch to ask would take
+    seconds on every write)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    out = {"rag": __version__, "python": platform.python_version(), "faiss": faiss.__version__,
-           "jieba": jieba.__version__, "sqlite": sqlite3.sqlite_version}
-    try:
-        import sentence_transformers
-        import torch
-
-        out.update(sentence_transformers=sentence_transformers.__version__, torch=torch.__version__)
-    except ImportError:  # pragma: no cover
-        pass
+    out = {"rag": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for package, name in (("faiss-cpu", "faiss"), ("jieba", "jieba"), ("sentence-transformers", "sentence_transformers"),
+                          ("torch", "torch"), ("onnxruntime", "onnxruntime")):
+        try:
+            out[name] = version(package)
+        except PackageNotFoundError:
+            pass
     return out
 
 

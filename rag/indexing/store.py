@@ -176,17 +176,23 @@ class Store:
         self.db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", [
             (a.article_id, a.doc_id, a.ordinal, a.title, a.title_source, a.start, a.end) for a in articles])
         ids = []
+        # Row ids are never reused: a sealed segment may still hold the vector of a deleted row (a tombstone),
+        # and SQLite would hand the highest deleted id to the next insert.
+        last = max(int(self.get_meta("last_chunk_id") or 0),
+                   self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
         for c in chunks:
-            cur = self.db.execute(
-                "INSERT INTO chunks (chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
+            last += 1
+            self.db.execute(
+                "INSERT INTO chunks (id, chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (last, c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
                  text_hash(embed_text(c))))
-            rowid = cur.lastrowid
+            rowid = last
             lexical = f"{c.title}\n{c.text}"
             self.db.execute("INSERT INTO chunks_fts (rowid, bigram, jieba) VALUES (?, ?, ?)",
                             (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
             ids.append(rowid)
+        self.set_meta("last_chunk_id", str(last))
         return ids
 
     def remove_document(self, doc_id: str) -> list[int]:

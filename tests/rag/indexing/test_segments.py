@@ -69,3 +69,16 @@ def test_a_replaced_document_keeps_the_vectors_of_its_unchanged_text(tmp_path):
     ids = snap.store.chunk_rows()
     vectors = snap.store.vectors_of(HashEmbedder.name, ids)
     assert vectors.shape == (len(ids), HashEmbedder.dim) and np.all(np.linalg.norm(vectors, axis=1) > 0)
+
+
+def test_row_ids_of_deleted_chunks_are_never_given_again(tmp_path):
+    index = _index(tmp_path, seal_at=1)
+    index.add([_source("a.txt", TEXTS["d0.txt"]), _source("b.txt", TEXTS["d1.txt"])])
+    old = index.open().store.chunk_rows(["b.txt"])
+    index.remove(["b.txt"])  # b's vector stays in its sealed segment as a tombstone
+    index.add([_source("c.txt", TEXTS["d2.txt"])])
+    snap = index.open()
+    new = snap.store.chunk_rows(["c.txt"])
+    assert min(new) > max(old)
+    best = snap.vectors.search(HashEmbedder().embed_query(TEXTS["d2.txt"]), 1)[0][0]
+    assert best in new
