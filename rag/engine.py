@@ -9,10 +9,10 @@ from typing import Callable
 
 from rag.config import Settings
 from rag.embedders import Embedder, load_embedder
+from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
 from rag.indexing.merging import MergePolicy
 from rag.indexing.store import DocumentInfo
-from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig
 from rag.ingest.loading import Source
 from rag.search.retrieval import Retriever, SearchConfig, SearchResult
@@ -36,7 +36,7 @@ class Engine:
         self.index = Index(settings.index_dir, self.embedder,
                            ChunkerConfig(size=settings.chunk_size, overlap=min(settings.chunk_overlap,
                                                                                settings.chunk_size - 1)),
-                           VectorPolicy(ivf_threshold=settings.ivf_threshold), MergePolicy(seal_at=settings.seal_at))
+                           AnnPolicy(exact_below=settings.ivf_threshold), MergePolicy(seal_at=settings.seal_at))
         self.config = search_config(settings)
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()

@@ -61,18 +61,32 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     if index.info.kind != "hnsw":
         return index
     hnsw = faiss.downcast_index(index.index.index)
-    rng = np.random.default_rng(seed)
-    sample = vectors[rng.choice(len(vectors), size=min(policy.sample_queries, len(vectors)), replace=False)]
+    queries = probe_queries(vectors, policy.sample_queries, seed)
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
-    _, truth = exact.search(sample, 10)
-    positions = faiss.vector_to_array(index.index.id_map)
-    truth = positions[truth]  # exact positions as row ids, to compare with what the id map returns
+    _, truth = exact.search(queries, 10)
+    truth = faiss.vector_to_array(index.index.id_map)[truth]  # positions as row ids, as the id map returns them
     recall = 0.0
     for ef in EF_SEARCH:
         hnsw.hnsw.efSearch = ef
-        _, got = index.index.search(sample, 10)
+        _, got = index.index.search(queries, 10)
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got.tolist())) / truth.size
         if recall >= policy.target_recall:
             break
     return VectorIndex(index.dim, index.index, VectorInfo(kind="hnsw", recall_at_10=round(recall, 4)))
+
+
+def probe_queries(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    """Queries that are not in the segment but look like its points: sampled vectors moved in a random direction
+    as far as a point's 10th neighbour lies from it. A segment vector itself would be too easy a query: HNSW
+    stores each node's neighbours as its links, so every efSearch would look good."""
+    rng = np.random.default_rng(seed)
+    sample = vectors[rng.choice(len(vectors), size=min(n, len(vectors)), replace=False)]
+    exact = faiss.IndexFlatIP(vectors.shape[1])
+    exact.add(vectors)
+    near, _ = exact.search(sample, 11)
+    cos = float(np.clip(np.median(near[:, 10]), 0.05, 0.9999))
+    noise = rng.standard_normal(sample.shape).astype(np.float32)
+    noise *= np.sqrt(1 / cos**2 - 1) / np.linalg.norm(noise, axis=1, keepdims=True)  # cos(v, v + noise) = cos
+    moved = sample + noise
+    return np.ascontiguousarray(moved / np.linalg.norm(moved, axis=1, keepdims=True), dtype=np.float32)

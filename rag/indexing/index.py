@@ -23,20 +23,20 @@ import os
 import platform
 import sqlite3
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
 from rag import __version__
 from rag.embedders import Embedder
 from rag.indexing import merging
+from rag.indexing.ann import AnnPolicy
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments
 from rag.indexing.store import DocumentInfo, Store, embed_text, text_hash
-from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
@@ -95,7 +95,7 @@ def _versions() -> dict:
 
 class Index:
     def __init__(self, root: Path, embedder: Embedder, chunker: ChunkerConfig = ChunkerConfig(),
-                 policy: VectorPolicy = VectorPolicy(), merge_policy: MergePolicy = MergePolicy()):
+                 policy: AnnPolicy = AnnPolicy(), merge_policy: MergePolicy = MergePolicy()):
         self.root = Path(root)
         self.embedder = embedder
         self.chunker = chunker

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from rag.checksums import file_sha256
+from rag.indexing import ann
+from rag.indexing.ann import AnnPolicy
 from rag.indexing.segments import SEGMENTS_DIR
 from rag.indexing.store import Store
-from rag.indexing.vectors import VectorPolicy, build
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def sweep(root: Path, store: Store) -> None:
             path.unlink(missing_ok=True)
 
 
-def seal(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy, policy: MergePolicy,
+def seal(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy,
          force: bool = False) -> int | None:
     """Seal the fresh chunks into a segment when there are enough of them (or any, with `force`)."""
     ids = store.fresh_ids()
@@ -57,7 +58,7 @@ def seal(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy, 
     return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=[])
 
 
-def merge(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy, policy: MergePolicy) -> int | None:
+def merge(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy) -> int | None:
     """Rewrite the segments that need it into one; None when none does."""
     rows = store.segment_rows()
     dead = {seg: len(ids) for seg, ids in store.tombstones().items()}
@@ -73,12 +74,12 @@ def merge(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy,
     return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=chosen)
 
 
-def _write(root: Path, store: Store, ids: np.ndarray, vecs: np.ndarray, dim: int, policy: VectorPolicy,
+def _write(root: Path, store: Store, ids: np.ndarray, vecs: np.ndarray, dim: int, policy: AnnPolicy,
            replaces: list[int]) -> int:
     folder = root / SEGMENTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
     segment = int(store.get_meta("last_segment") or 0) + 1
-    index = build(ids, vecs, dim, policy)
+    index = ann.build(ids, vecs, dim, policy)
     name = f"seg-{segment:06d}.faiss"
     tmp = folder / (name + ".tmp")
     index.save(tmp)

@@ -38,9 +38,9 @@ class Segments:
         return sum(v.size for v in self.sealed.values()) - dead + len(self.fresh_ids)
 
     def describe(self) -> dict:
-        return {"kind": "segmented", "fresh": int(len(self.fresh_ids)),
+        return {"kind": "segmented", "fresh": len(self.fresh_ids),
                 "sealed": [{"id": seg, "kind": v.info.kind, "vectors": v.size,
-                            "tombstones": int(len(self.tombstones.get(seg, ())))} for seg, v in self.sealed.items()]}
+                            "tombstones": len(self.tombstones.get(seg, ()))} for seg, v in self.sealed.items()]}
 
     def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """The k best (row id, cosine) over every segment; `allowed` (live row ids) restricts the search."""
@@ -52,7 +52,7 @@ class Segments:
         return heapq.nlargest(k, found, key=lambda pair: pair[1])
 
     @classmethod
-    def load(cls, root: Path, store: Store, model: str, dim: int, previous: "Segments | None" = None) -> "Segments":
+    def load(cls, root: Path, store: Store, model: str, dim: int, previous: Segments | None = None) -> Segments:
         """The segments the store lists now; sealed ones already loaded in `previous` are reused."""
         sealed: dict[int, VectorIndex] = {}
         for row in store.segment_rows():
@@ -69,7 +69,7 @@ class Segments:
         return cls(dim, sealed, store.tombstones(), ids, vectors, fresh)
 
 
-def _fresh_vectors(store: Store, model: str, dim: int, ids: np.ndarray, previous: "Segments | None") -> np.ndarray:
+def _fresh_vectors(store: Store, model: str, dim: int, ids: np.ndarray, previous: Segments | None) -> np.ndarray:
     """The fresh chunks' vectors: those the previous view held are copied, only new ones are read."""
     out = np.zeros((len(ids), dim), dtype=np.float32)
     known: dict[int, int] = {}

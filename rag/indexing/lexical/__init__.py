@@ -6,7 +6,8 @@ chose the engine: see README, "Scale benchmarks"."""
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from collections.abc import Sequence
+from typing import Protocol
 
 
 class LexicalIndex(Protocol):

@@ -3,8 +3,8 @@ our analyzers' tokens, fed as whitespace-separated text."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import tantivy
 

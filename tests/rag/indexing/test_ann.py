@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import AnnPolicy, build
-from rag.indexing.vectors import VectorIndex, VectorInfo
+from rag.indexing.vectors import VectorIndex
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:

@@ -5,14 +5,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
 
 from rag.checksums import file_sha256
 from rag.config import Settings
 from rag.engine import Engine
 from rag.indexing.index import Index, IndexStateError, NoIndex
-from rag.indexing.vectors import VectorPolicy
 from rag.ingest import loading
 from rag.ingest.loading import Source
 from tests.conftest import MODEL_CACHE, REPO, SEEDS
@@ -106,23 +104,6 @@ def test_one_writer_at_a_time(tmp_path):
             index.add([_source("a.txt", "内容。")])
 
 
-def test_ivf_above_the_threshold_keeps_recall(tmp_path):
-    from rag.indexing.vectors import build
-
-    rng = np.random.default_rng(1)
-    centers = rng.normal(size=(30, 32))
-    vecs = (centers[rng.integers(0, 30, 4000)] + 0.3 * rng.normal(size=(4000, 32))).astype(np.float32)
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    ids = np.arange(100, 4100, dtype=np.int64)
-    index = build(ids, vecs, 32, VectorPolicy(ivf_threshold=1000, target_recall=0.95))
-    assert index.info.kind == "ivf" and index.info.recall_at_10 >= 0.95
-    top = index.search(vecs[5], 3)
-    assert top[0][0] == 105
-    index.remove([105])
-    assert all(i != 105 for i, _ in index.search(vecs[5], 10))
-    assert all(i in (200, 201) for i, _ in index.search(vecs[100], 5, allowed=[200, 201]))
-
-
 def test_a_killed_indexing_run_leaves_whole_documents(index_copy, tmp_path, embedder):
     docs = tmp_path / "more"
     docs.mkdir()
@@ -147,14 +128,3 @@ def test_a_killed_indexing_run_leaves_whole_documents(index_copy, tmp_path, embe
     n = store.counts()["documents"]
     index.remove(["000_323516209898d752.txt"])
     assert index.open().store.counts()["documents"] == n - 1
-
-
-def test_ivf_that_misses_the_recall_target_falls_back_to_exact():
-    from rag.indexing.vectors import build
-
-    rng = np.random.default_rng(2)
-    vecs = rng.normal(size=(3000, 32)).astype(np.float32)  # no cluster structure: IVF recall is poor
-    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
-    index = build(np.arange(3000, dtype=np.int64), vecs, 32, VectorPolicy(ivf_threshold=1000, target_recall=0.999))
-    assert index.info.kind == "flat" and index.info.ivf_rejected_at == 3000
-    assert index.search(vecs[7], 1)[0][0] == 7

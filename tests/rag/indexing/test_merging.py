@@ -4,6 +4,7 @@ import hashlib
 
 import pytest
 
+from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import Index
 from rag.indexing.merging import MergePolicy
 from rag.ingest.loading import Source
@@ -38,6 +39,22 @@ def test_too_many_small_segments_are_merged(tmp_path):
     index.merge()
     snap = index.open()
     assert len(snap.vectors.sealed) == 3 and snap.vectors.size == 12
+
+
+def test_a_segment_above_the_exact_threshold_is_sealed_as_hnsw_and_honours_deletes(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, m=4, ef_construction=8),
+                  merge_policy=MergePolicy(seal_at=12))
+    index.add([_source(d, t) for d, t in TEXTS.items()])
+    snap = index.open()
+    assert [s["kind"] for s in snap.vectors.describe()["sealed"]] == ["hnsw"]
+    query = HashEmbedder().embed_query(TEXTS["d3.txt"])
+    rows = index.open().store.chunk_rows(["d3.txt"])
+    assert snap.vectors.search(query, 1)[0][0] == rows[0]
+    index.remove(["d3.txt"])
+    snap = index.open()
+    assert rows[0] not in {i for i, _ in snap.vectors.search(query, 12)}
+    allowed = snap.store.chunk_rows(["d4.txt", "d5.txt"])
+    assert {i for i, _ in snap.vectors.search(query, 5, allowed)} == set(allowed)
 
 
 def test_files_a_crash_left_behind_are_swept_on_the_next_write(tmp_path):

@@ -1,0 +1,60 @@
+"""Filtered search over an HNSW segment: only allowed rows come back, with recall close to exact filtered search."""
+
+import faiss
+import numpy as np
+import pytest
+
+from rag.indexing.ann import AnnPolicy, build
+from rag.indexing.vectors import EXACT_SHARE, VectorIndex
+
+
+def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((60, dim))
+    x = centres[rng.integers(0, 60, n)] + 0.7 * rng.standard_normal((n, dim))
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def segment():
+    vecs = clustered(20_000)  # the queries below are 100 more points of the same clusters
+    ids = 7 + 2 * np.arange(len(vecs))  # row ids, not positions
+    index = build(ids, vecs, 48, AnnPolicy(exact_below=1000, m=16, ef_construction=40))
+    assert index.info.kind == "hnsw"
+    return ids, vecs, index
+
+
+@pytest.mark.parametrize("share", [0.10, 0.01])
+def test_a_filtered_hnsw_search_returns_only_allowed_rows_with_recall_of_exact(segment, share):
+    ids, vecs, index = segment
+    rng = np.random.default_rng(3)
+    chosen = np.sort(rng.choice(len(ids), size=int(share * len(ids)), replace=False))
+    allowed = ids[chosen]
+    exact = faiss.IndexFlatIP(48)
+    exact.add(vecs[chosen])
+    queries = clustered(20_100)[20_000:]
+    _, truth = exact.search(queries, 10)
+    recall = []
+    for q, t in zip(queries, truth):
+        got = [i for i, _ in index.search(q, 10, allowed.tolist())]
+        assert len(got) == 10 and set(got) <= set(allowed.tolist())
+        recall.append(len(set(allowed[t].tolist()) & set(got)) / 10)
+    assert np.mean(recall) >= 0.95
+
+
+def test_allowed_rows_of_other_segments_are_ignored(segment):
+    ids, vecs, index = segment
+    others = [1, 3, 10**9]  # rows that live elsewhere
+    assert index.search(vecs[0], 5, others) == []
+    few = [int(ids[0]), int(ids[1])]
+    assert len(few) < EXACT_SHARE * index.size
+    assert {i for i, _ in index.search(vecs[0], 5, others + few)} == set(few)
+    assert index.search(vecs[0], 5, others + few)[0][0] == ids[0]
+
+
+def test_an_exact_segment_filters_too():
+    vecs = clustered(300)
+    index = VectorIndex(48)
+    index.add(np.arange(300), vecs)
+    assert index.search(vecs[0], 3, [5, 0, 9])[0][0] == 0
+    assert index.search(vecs[0], 3, []) == []
