@@ -7,7 +7,7 @@ Prints trials, torn indexes (an index that does not open, or a document not whol
 vectors), lost writes (an acknowledged add missing), resurfaced deletes (an acknowledged delete found by any
 search leg). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
 tests/fakes.py (the real model would only make each restart slower); segments are sealed every 3 chunks so that
-kills land inside sealing and merging too.
+kills land inside sealing and merging too, and a segment of 12 vectors or more is built as HNSW.
 """
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from rag.indexing.ann import AnnPolicy  # noqa: E402
 from rag.indexing.index import Index  # noqa: E402
 from rag.indexing.merging import MergePolicy  # noqa: E402
 from rag.ingest.loading import Source  # noqa: E402
 from tests.fakes import HashEmbedder  # noqa: E402
 
 POLICY = MergePolicy(seal_at=3, max_deleted=0.2, max_segments=4)
+ANN = AnnPolicy(exact_below=12, m=4, ef_construction=8)
 WORDS = "志愿 服务 社区 文明 实践 老年 助餐 垃圾 分类 图书 阅读 医院 义诊 交通 地铁 学校 讲堂 党史 红色 电影".split()
 
 
@@ -55,7 +57,7 @@ def writer(root: Path, log: Path, start: int, go: Path) -> None:
     jieba_words("预热")  # start-up is not on trial: the next writer warms up while the last one is checked
     while not go.exists():
         time.sleep(0.01)
-    index = Index(root, HashEmbedder(), merge_policy=POLICY)
+    index = Index(root, HashEmbedder(), policy=ANN, merge_policy=POLICY)
     rng = random.Random(start)
     live: list[int] = []
     with log.open("a") as fh:
@@ -92,7 +94,7 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
             acked.pop(int(n), None)
     embedder = HashEmbedder()
     try:
-        snap = Index(root, embedder, merge_policy=POLICY).open()
+        snap = Index(root, embedder, policy=ANN, merge_policy=POLICY).open()
     except Exception as exc:  # noqa: BLE001 - any failure to open is a torn index
         print("  open failed:", exc)
         return True, 0, 0
