@@ -1,17 +1,14 @@
 """/search and /ask latency over HTTP on the seeds: one client, then 16 concurrent clients.
 
-Starts the service (`python -m api`) on a free loopback port against an index directory that
+Starts the service (`python -m api`, uvicorn) on a free loopback port against an index directory that
 already holds the seeds (default: ./index, as `make serve` builds it), then measures.
 
-    .venv/bin/python eval/bench_http.py [--index-dir index] [--clients 16] [--requests 20]
+    .venv/bin/python eval/bench_http.py [--index-dir index] [--single 200] [--clients 16] [--requests 20]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -19,18 +16,14 @@ from pathlib import Path
 
 import httpx
 
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "eval"))
+
+from serving import serve
+
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
-
-REPO = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def _timed(client: httpx.Client, path: str, body: dict) -> float:
@@ -45,28 +38,14 @@ def main() -> None:
     ap.add_argument("--index-dir", default=str(REPO / "index"))
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=20, help="requests per concurrent client")
+    ap.add_argument("--single", type=int, default=200, help="requests of the single client (questions cycled)")
     args = ap.parse_args()
-    port = _free_port()
-    env = {**os.environ, "RAG_INDEX_DIR": args.index_dir, "RAG_PORT": str(port), "RAG_RATE_LIMIT": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "api"], cwd=REPO, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 180
-        while time.time() < deadline:
-            try:
-                if httpx.get(base + "/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
-        else:
-            raise SystemExit("the service did not come up")
+    with serve(args.index_dir) as base:
         questions = [q.question for q in datasets.load(REPO / "eval" / "seeds").questions]
         with httpx.Client(base_url=base, timeout=120) as client:
             _timed(client, "/search", {"query": "预热"})
             for path, key in (("/search", "query"), ("/ask", "question")):
-                ms = [_timed(client, path, {key: q}) for q in questions]
+                ms = [_timed(client, path, {key: questions[i % len(questions)]}) for i in range(args.single)]
                 print(f"{path:8} 1 client    p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
                       f"({len(ms)} requests)")
         for path, key in (("/search", "query"), ("/ask", "question")):
@@ -89,9 +68,6 @@ def main() -> None:
             wall = time.perf_counter() - t
             print(f"{path:8} {args.clients} clients  p50 {percentile(results, 50):7.1f} ms  "
                   f"p95 {percentile(results, 95):7.1f} ms  ({len(results) / wall:.1f} req/s)")
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 if __name__ == "__main__":

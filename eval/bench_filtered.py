@@ -1,0 +1,74 @@
+"""Dense search restricted to a share of the rows (a collection or a metadata filter) against unfiltered search,
+on one sealed segment built by the write path's own policy (rag.indexing.ann.build: HNSW above 50k vectors).
+
+    python eval/bench_filtered.py CORPUS [--rows 200000] [--shares 1,0.1,0.01]
+
+CORPUS is a synth_corpus.py directory (vectors.npy, questions.npy: the eval/seeds questions' real query vectors).
+For each share, random rows are allowed (as the store hands them over: a list of row ids) and each question is
+searched with k=10 through VectorIndex.search; recall@10 is against exact search over the allowed rows only.
+Prints one line per share and writes eval/reports/filtered-<rows>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from rag.evaluation.evaluate import percentile
+from rag.indexing.ann import AnnPolicy, build
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--rows", type=int, help="only the first N rows (default: all)")
+    ap.add_argument("--shares", default="1,0.1,0.01")
+    args = ap.parse_args()
+    faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread
+    vectors = np.load(args.corpus / "vectors.npy", mmap_mode="r")
+    vectors = np.ascontiguousarray(vectors[: args.rows or len(vectors)], dtype=np.float32)
+    queries = np.load(args.corpus / "questions.npy").astype(np.float32)
+    n = len(vectors)
+    ids = np.arange(1, n + 1, dtype=np.int64)  # row ids start at 1, as in the store
+    t = time.perf_counter()
+    index = build(ids, vectors, vectors.shape[1], AnnPolicy())
+    build_s = time.perf_counter() - t
+    print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}",
+          flush=True)
+    rng = np.random.default_rng(0)
+    out = []
+    for share in [float(s) for s in args.shares.split(",")]:
+        rows = np.sort(rng.choice(n, size=max(10, int(share * n)), replace=False)) if share < 1 else np.arange(n)
+        allowed = ids[rows].tolist() if share < 1 else None
+        exact = faiss.IndexFlatIP(vectors.shape[1])
+        exact.add(vectors[rows])
+        _, truth = exact.search(queries, 10)
+        truth_ids = ids[rows][truth]
+        index.search(queries[0], 10, allowed)  # first call reads the segment's id list
+        ms, hit = [], 0
+        for q, t_ids in zip(queries, truth_ids):
+            t = time.perf_counter()
+            got = index.search(q, 10, allowed)
+            ms.append((time.perf_counter() - t) * 1000)
+            hit += len(set(t_ids.tolist()) & {i for i, _ in got})
+            assert allowed is None or {i for i, _ in got} <= set(allowed)
+        row = {"rows": n, "kind": index.info.kind, "share": share, "allowed": len(rows),
+               "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
+               "recall@10": round(hit / truth_ids.size, 4), "queries": len(queries), "build_s": round(build_s, 1)}
+        print(json.dumps(row), flush=True)
+        out.append(row)
+    report = REPO / "eval" / "reports" / f"filtered-{n}.json"
+    report.write_text(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
