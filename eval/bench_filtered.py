@@ -33,7 +33,6 @@ def main() -> None:
     ap.add_argument("--rows", type=int, help="only the first N rows (default: all)")
     ap.add_argument("--shares", default="1,0.1,0.01")
     args = ap.parse_args()
-    faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread
     vectors = np.load(args.corpus / "vectors.npy", mmap_mode="r")
     vectors = np.ascontiguousarray(vectors[: args.rows or len(vectors)], dtype=np.float32)
     queries = np.load(args.corpus / "questions.npy").astype(np.float32)
@@ -44,6 +43,7 @@ def main() -> None:
     build_s = time.perf_counter() - t
     print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}",
           flush=True)
+    faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread
     rng = np.random.default_rng(0)
     out = []
     for share in [float(s) for s in args.shares.split(",")]:

@@ -17,7 +17,7 @@ import faiss
 import numpy as np
 
 from rag.indexing.store import Store
-from rag.indexing.vectors import VectorIndex, VectorInfo
+from rag.indexing.vectors import Allowed, VectorIndex, VectorInfo
 
 SEGMENTS_DIR = "segments"
 
@@ -45,10 +45,11 @@ class Segments:
     def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
         """The k best (row id, cosine) over every segment; `allowed` (live row ids) restricts the search."""
         found: list[tuple[int, float]] = []
+        chosen = Allowed(allowed) if allowed is not None else None  # one selector for every segment
         for seg, index in self.sealed.items():
-            found += index.search(query, k, allowed, excluded=self.tombstones.get(seg))
+            found += index.search(query, k, chosen, excluded=self.tombstones.get(seg))
         if self.fresh is not None:
-            found += self.fresh.search(query, k, allowed)
+            found += self.fresh.search(query, k, chosen)
         return heapq.nlargest(k, found, key=lambda pair: pair[1])
 
     @classmethod

@@ -10,6 +10,7 @@ scored exactly (their vectors read back from the index), and above it efSearch g
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,29 @@ class VectorInfo:
     nlist: int = 0
     nprobe: int = 0
     recall_at_10: float = 1.0
+
+
+class Allowed:
+    """A filter's row ids, made once per query and shared by every segment it visits: the sorted ids and a
+    bitmap selector (one bit per row id). faiss tests a bitmap in O(1) and it costs about a millisecond per
+    million rows to build, where an IDSelectorBatch of 100k ids takes tens of ms, again for every segment."""
+
+    def __init__(self, ids: Sequence[int] | np.ndarray):
+        self.ids = np.unique(np.asarray(ids, dtype=np.int64))
+        if len(self.ids) and self.ids[0] < 0:
+            raise ValueError(f"row ids are never negative, got {self.ids[0]} among the allowed rows")
+        self._selector: faiss.IDSelector | None = None
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def selector(self) -> faiss.IDSelector:
+        if self._selector is None:
+            bits = np.zeros(int(self.ids[-1]) + 1 if len(self.ids) else 1, dtype=bool)
+            bits[self.ids] = True
+            self._bytes = np.packbits(bits, bitorder="little")  # kept: faiss holds a raw pointer to it
+            self._selector = faiss.IDSelectorBitmap(len(self._bytes), faiss.swig_ptr(self._bytes))
+        return self._selector
 
 
 class VectorIndex:
@@ -46,7 +70,7 @@ class VectorIndex:
             raise ValueError(f"vectors have dimension {vectors.shape[1]}, the index holds {self.dim}")
         self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
-    def search(self, query: np.ndarray, k: int, allowed: list[int] | np.ndarray | None = None,
+    def search(self, query: np.ndarray, k: int, allowed: Allowed | Sequence[int] | None = None,
                excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top k (id, score); only ids in `allowed` when given (live rows: tombstones need no check then),
         never ids in `excluded` (tombstones)."""
@@ -55,14 +79,15 @@ class VectorIndex:
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         selector, share = None, 1.0
         if allowed is not None:
-            if self.info.kind == "hnsw":
-                allowed = self._held(allowed)
-                share = len(allowed) / self.size
-                if share < EXACT_SHARE:
-                    return self._exact(query, k, allowed)
+            allowed = allowed if isinstance(allowed, Allowed) else Allowed(allowed)
             if len(allowed) == 0:
                 return []
-            selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            if self.info.kind == "hnsw":
+                held = self._held(allowed.ids)
+                share = len(held) / self.size
+                if share < EXACT_SHARE:
+                    return self._exact(query, k, held)
+            selector = allowed.selector()
         elif excluded is not None and len(excluded):
             # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
             inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
@@ -81,11 +106,10 @@ class VectorIndex:
         scores, ids = self.index.search(query, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
-    def _held(self, allowed: list[int] | np.ndarray) -> np.ndarray:
+    def _held(self, allowed: np.ndarray) -> np.ndarray:
         """The allowed ids this index holds (a filter lists rows of every segment)."""
         if self._ids is None:
             self._ids = np.sort(faiss.vector_to_array(self.index.id_map))
-        allowed = np.asarray(allowed, dtype=np.int64)
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
         return allowed[self._ids[at] == allowed]
 

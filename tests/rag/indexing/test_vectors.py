@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import AnnPolicy, build
-from rag.indexing.vectors import EXACT_SHARE, VectorIndex
+from rag.indexing.vectors import EXACT_SHARE, Allowed, VectorIndex
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -58,3 +58,15 @@ def test_an_exact_segment_filters_too():
     index.add(np.arange(300), vecs)
     assert index.search(vecs[0], 3, [5, 0, 9])[0][0] == 0
     assert index.search(vecs[0], 3, []) == []
+
+
+def test_one_allowed_set_serves_every_segment_and_bad_ids_are_refused():
+    vecs = clustered(400)
+    first, second = VectorIndex(48), VectorIndex(48)
+    first.add(np.arange(200), vecs[:200])
+    second.add(np.arange(200, 400), vecs[200:])
+    allowed = Allowed([3, 250, 250, 399])
+    assert {i for i, _ in first.search(vecs[3], 5, allowed)} == {3}
+    assert {i for i, _ in second.search(vecs[250], 5, allowed)} == {250, 399}
+    with pytest.raises(ValueError, match="-4"):
+        Allowed([1, -4])
