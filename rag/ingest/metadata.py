@@ -82,6 +82,7 @@ _ROLE_RE = re.compile(rf"(?:{_ROLE})")
 _BYLINE_LINE = re.compile(rf"^\s*[（(]?\s*[□■◎●▲]?\s*(?:{_ROLE})")
 _BENBAO = re.compile(r"本\s*报\s*讯\s*[（(]([^）)\n]{1,30})[）)]")
 _BULLET = re.compile(r"^\s*[□■◎]\s*")
+_PHOTO = re.compile(rf"(?:^|[\s。])([{_HAN}]{{2,4}})\s*摄\s*$")  # a caption's photographer: "… 张三 摄"
 _NOT_NAMES = {"报道", "摄影", "采访", "本报", "记者", "通讯员", "编辑", "综合", "整理", "供图", "电", "摄"}
 _NAME_TOKEN = re.compile(rf"[{_HAN}]{{2,4}}|[{_HAN}]{{1,6}}·[{_HAN}]{{1,8}}")
 _SECTION = re.compile(rf"(?:栏目|专栏)\s*[:：]\s*([{_HAN}]{{2,10}})|^\s*【([{_HAN}]{{2,8}})】\s*$", re.M)
@@ -265,8 +266,11 @@ def _authors(text: str, lines: list[_Line]) -> list[tuple[str, tuple[int, int]]]
     for raw in raw_lines:
         if _BYLINE_LINE.match(raw) or _BULLET.match(raw):
             add(_names_after_roles(raw, pos))
-        elif re.search(r"\S\s*摄\s*$", raw):
-            add(_names(raw, pos, re.search(r"\s*摄\s*$", raw).start(), strict=False))
+        elif photo := _PHOTO.search(raw):
+            # "刘敬胜 李霞 李冉 摄": a line of names; "图为…。张三 摄": the caption's last word
+            names = _names(raw[:photo.end(1)], pos, 0, strict=False)
+            whole = names and names[-1][1][1] == pos + photo.end(1)
+            add(names if whole else _names(raw[:photo.end(1)], pos, photo.start(1), strict=False))
         elif previous and _headline_like(previous):
             add(_name_line(raw, pos))
         if raw.strip():
@@ -289,7 +293,8 @@ def _names_after_roles(raw: str, pos: int) -> list[tuple[str, tuple[int, int]]]:
                     for m, end in zip(roles, ends)]
     else:
         bullet = _BULLET.match(raw)
-        segments = [(bullet.end(), len(raw), True)] if bullet else [(0, len(raw), False)]
+        # □ sets a byline apart; ■ and ◎ also mark section labels, so there the words must be a person's name.
+        segments = [(bullet.end(), len(raw), "□" not in bullet.group())] if bullet else [(0, len(raw), False)]
     out = []
     for start, end, strict in segments:
         out.extend(_names(raw[:end], pos, start, strict))
