@@ -45,6 +45,8 @@ WEEK = "一二三四五六日"
 LUNAR_MONTHS = ["正", "二", "三", "四", "五", "六", "七", "八", "九", "十", "冬", "腊"]
 LUNAR_DAYS = ["初一", "初五", "初九", "十二", "十六", "二十", "廿二", "廿八", "三十"]
 GANZHI = ["辛丑", "庚子", "己亥", "戊戌", "壬寅", "癸卯", "甲辰"]
+ADS = ["龙轴杯 全国文明单位", "福建龙溪轴承（集团）股份有限公司联办", "600592", "全国精神文明建设新闻摄影比赛",
+       "本报地址：人民路1号 邮编：810000 电话：0971-1234567", "广告热线 0971-7654321", "扫码关注本报官方微信"]
 MARKERS = re.compile(r"本报|记者|通讯员|作者|文/|图/|□|■|摄|编辑")
 
 
@@ -175,7 +177,10 @@ def page(rng: random.Random, body: list[str], heads: list[str], layouts: list[st
         "page_name": rng.choice(names) if has_masthead else None, "section": None, "authors": [],
     }
     top, bottom = (_tidy(part) for part in masthead(rng, truth, layout))
+    top = noisy(rng, top)
     parts = [top] if top else []
+    if rng.random() < 0.3:  # an advertisement or a sponsor's line among the masthead lines
+        parts.insert(rng.randint(0, len(parts)), rng.choice(ADS))
     if rng.random() < 0.3:
         truth["section"] = rng.choice(SECTIONS)
         parts.append(rng.choice([f"【{truth['section']}】", f"栏目：{truth['section']}"]))
@@ -186,6 +191,17 @@ def page(rng: random.Random, body: list[str], heads: list[str], layouts: list[st
     if bottom:
         parts.append(bottom)
     return "\n\n".join(parts) + "\n", truth
+
+
+def noisy(rng: random.Random, top: str) -> str:
+    """OCR accidents on masthead lines: a word broken across lines, 〇 read as the letter O."""
+    if rng.random() < 0.15 and re.search(r"第\S+版", top):
+        top = re.sub(r"第(\S+)版", lambda m: f"第{m.group(1)}\n版", top, count=1)
+    if rng.random() < 0.3:
+        top = top.replace("〇", "O")
+    if rng.random() < 0.1:
+        top = re.sub(r"(要闻|综合|国内|评论|理论|文化|社会|地方)", lambda m: spaced(m.group()), top, count=1)
+    return top
 
 
 def _tidy(text: str) -> str:

@@ -42,7 +42,7 @@ PAGE_NAMES = (
 )
 
 _HAN = r"\u4e00-\u9fff"
-_CN_DIGIT = "〇零○Ｏ一二三四五六七八九"
+_CN_DIGIT = "〇零○OoＯ一二三四五六七八九"  # OCR reads 〇 as the letter O
 _CN_NUM = "一二三四五六七八九十"
 _WEEKDAY = r"(?:星期|礼拜|周)[一二三四五六日天]"
 _DATE = re.compile(
@@ -132,7 +132,7 @@ def extract(text: str) -> Found:
 def _lines(text: str) -> list[_Line]:
     """The page's lines, with full-width forms folded (NFKC, character by character so offsets hold) and
     letter-spacing undone: a run of single characters separated by spaces is glued back into one word.
-    A line broken inside a date ("2021年3" / "月5日") is joined to the next."""
+    A line broken inside a date or a page ("2021年3" / "月5日", "第4" / "版") is joined to the next."""
     out: list[_Line] = []
     pos = 0
     for raw in text.split("\n"):
@@ -147,7 +147,8 @@ def _lines(text: str) -> list[_Line]:
                 chars.append(folded if len(folded) == 1 else ch)
                 at.append(pos + start + j)
         line = _Line("".join(chars), tuple(at))
-        if out and re.search(r"年\d{0,2}$|年\d{1,2}月$", out[-1].text) and re.match(r"\d{0,2}[月日]", line.text):
+        if out and re.search(rf"年\d{{0,2}}$|年\d{{1,2}}月$|第[\d{_CN_NUM}]{{1,3}}$", out[-1].text) \
+                and re.match(r"\d{0,2}[月日]|版", line.text):
             out[-1] = _Line(out[-1].text + line.text, out[-1].at + line.at)
         else:
             out.append(line)
@@ -322,12 +323,15 @@ def _names(raw: str, pos: int, start: int, strict: bool) -> list[tuple[str, tupl
 
 
 def _name_line(raw: str, pos: int) -> list[tuple[str, tuple[int, int]]]:
-    """A line holding only one to three person names: a byline printed under its headline ("杨澜 宋敏")."""
-    names = _names(raw, pos, 0, strict=True)
+    """A line holding only one to three person names: a byline printed under its headline ("杨澜 宋敏").
+    One word must be a name jieba knows; of two or three set apart on one line, one is enough."""
+    names = _names(raw, pos, 0, strict=False)
     rest = raw
     for _, (start, end) in reversed(names):
         rest = rest[:start - pos] + rest[end - pos:]
-    return names if 1 <= len(names) <= 3 and not re.sub(r"[\s、，,]", "", rest) else []
+    if not 1 <= len(names) <= 3 or re.sub(r"[\s、，,]", "", rest) or not any(_is_person(n) for n, _ in names):
+        return []
+    return names
 
 
 def _is_person(word: str) -> bool:
