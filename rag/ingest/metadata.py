@@ -61,6 +61,7 @@ _PAGE = re.compile(
     rf"(?:第(?P<n>\d{{1,2}}|[{_CN_NUM}]{{1,3}})版|(?<![\d{_HAN}])(?P<n2>\d{{1,2}})版)"
     rf"(?:\s*[:：·•|｜]?\s*(?P<name>[{_HAN}]{{2,6}}))?"
     rf"|(?<![{_HAN}])(?P<name3>[{_HAN}]{{2,6}})\s*[·•・]?\s*(?P<n3>\d{{1,2}})(?![\d年月日.\-/])"
+    rf"|(?<![\d.\-/])(?P<n4>\d{{1,2}})\s*[·•・]?\s*(?P<name4>[{_HAN}]{{2,6}})(?![{_HAN}])"
 )
 _PAPER = re.compile(
     rf"(?<![{_HAN}])[{_HAN}]{{2,8}}(?:日报|晚报|晨报|都市报|商报|时报|青年报|特区报)(?![{_HAN}])"
@@ -183,12 +184,13 @@ def _masthead(line: _Line):
         if day:
             claim(m.start(), m.end(), "date", day)
     for m in _PAGE.finditer(text):
-        number = m.group("n") or m.group("n2") or m.group("n3")
+        number = m.group("n") or m.group("n2") or m.group("n3") or m.group("n4")
         page = int(number) if number.isdigit() else int(cn2an.cn2an(number, "smart"))
-        if m.group("name3"):
-            if m.group("name3") not in PAGE_NAMES:
-                continue  # "X·4" only with a page name we know: 数字·4 in a body is not a folio
-            claim(m.start(), m.end(), "page", (page, m.group("name3"), m.span("name3")))
+        bare = "name3" if m.group("name3") else "name4" if m.group("name4") else None
+        if bare:
+            if m.group(bare) not in PAGE_NAMES:
+                continue  # "要闻·4", "16 要闻" only with a page name we know: "3 个" in a body is not a folio
+            claim(m.start(), m.end(), "page", (page, m.group(bare), m.span(bare)))
             continue
         end, name, name_span = m.end(), m.group("name"), None
         if name:
