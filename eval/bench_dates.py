@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 t0 = time.perf_counter()
-from rag.search.dates import _extractor, from_question  # noqa: E402
+from rag.search.dates import _extractor, from_question
 
 _extractor()
 imported = time.perf_counter() - t0

@@ -112,8 +112,8 @@ def masthead(rng: random.Random, truth: dict, layout: str) -> tuple[str, str]:
     if layout == "H1":  # held out: everything on one line, dots between
         return f"{shown_paper} · {page_name} · {day.year}年{day.month}月{day.day}日 {week} · 第{page}版", ""
     if layout == "H2":  # held out: page number before its name, dotted date, editor on the folio
-        return f"{page:02d} {page_name}\n{shown_paper}\n{day.year}.{day.month:02d}.{day.day:02d}  {week}\n" \
-               f"责任编辑：{name(rng)}", ""
+        dotted = f"{day.year}.{day.month:02d}.{day.day:02d}"
+        return f"{page:02d} {page_name}\n{shown_paper}\n{dotted}  {week}\n责任编辑：{name(rng)}", ""
     raise ValueError(f"unknown layout {layout}")
 
 

@@ -86,7 +86,7 @@ _BULLET = re.compile(r"^\s*[□■◎]\s*")
 _PHOTO = re.compile(rf"(?:^|[\s。])([{_HAN}]{{2,4}})\s*摄\s*$")  # a caption's photographer: "… 张三 摄"
 _NOT_NAMES = {"报道", "摄影", "采访", "本报", "记者", "通讯员", "编辑", "综合", "整理", "供图", "电", "摄"}
 _NAME_TOKEN = re.compile(rf"[{_HAN}]{{2,4}}|[{_HAN}]{{1,6}}·[{_HAN}]{{1,8}}")
-_SECTION = re.compile(rf"(?:栏目|专栏)\s*[:：]\s*([{_HAN}]{{2,10}})|^\s*【([{_HAN}]{{2,8}})】\s*$", re.M)
+_SECTION = re.compile(rf"(?:栏目|专栏)\s*[:：]\s*([{_HAN}]{{2,10}})|^\s*【([{_HAN}]{{2,8}})】\s*$", re.MULTILINE)
 
 
 class MetadataError(ValueError):
@@ -292,8 +292,7 @@ def _names_after_roles(raw: str, pos: int) -> list[tuple[str, tuple[int, int]]]:
     if roles:
         ends = [m.start() for m in roles[1:]] + [len(raw)]
         # Glued to a bare 记者 may be a sentence ("记者了解到"): then only a word that is a person's name counts.
-        segments = [(m.end(), end, not raw[m.end():m.end() + 1].isspace() and not m.group().startswith(("本报", "文", "图", "作", "撰")))
-                    for m, end in zip(roles, ends)]
+        segments = [(m.end(), end, _glued_to_bare_role(raw, m)) for m, end in zip(roles, ends)]
     else:
         bullet = _BULLET.match(raw)
         # □ sets a byline apart; ■ and ◎ also mark section labels, so there the words must be a person's name.
@@ -302,6 +301,10 @@ def _names_after_roles(raw: str, pos: int) -> list[tuple[str, tuple[int, int]]]:
     for start, end, strict in segments:
         out.extend(_names(raw[:end], pos, start, strict))
     return out
+
+
+def _glued_to_bare_role(raw: str, role: re.Match) -> bool:
+    return not raw[role.end():role.end() + 1].isspace() and not role.group().startswith(("本报", "文", "图", "作", "撰"))
 
 
 def _names(raw: str, pos: int, start: int, strict: bool) -> list[tuple[str, tuple[int, int]]]:
