@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -27,6 +28,9 @@ _BARE_MONTH = re.compile(
 )
 # Words that only tie the expression to the rest of the question and would be left dangling by its removal.
 _BEFORE = "在于从"
+# What jionlp also reads as a time but is no publication date: a time of day (中午), a season without a year (冬天,
+# which it resolves to the last weeks), words that point back into the story (当天, 当年).
+_NOT_A_DATE = re.compile(r"^(?:当|同|次|翌)[天日年月时]|^[^年月日号周天]*$|^[春夏秋冬][天季]$|[点时分午晚早夜]$")
 _JOINERS = {"", "和", "与", "及", "或", "、", "，", ","}
 _AFTER = re.compile(r"^(的|期间|以内|里|内)")
 
@@ -55,6 +59,8 @@ def from_question(question: str, today: date) -> TimeFilter | None:
         # A bare duration ("三天") says how long, not when: no filter from it.
         if detail["type"] not in ("time_point", "time_span") or not isinstance(detail["time"], list):
             continue
+        if _NOT_A_DATE.search(entity["text"]):
+            continue
         first, last = detail["time"]
         froms.append(_day(first, today))
         tos.append(min(_day(last, today), today) if last != "inf" else today)
@@ -77,10 +83,16 @@ def from_question(question: str, today: date) -> TimeFilter | None:
 
 @cache
 def _extractor():
-    # jionlp prints a banner on stdout at import, which would corrupt the CLI's --json output.
+    # jionlp prints a banner on stdout at import, which would corrupt the CLI's --json output, and logs a
+    # traceback on the root logger for every candidate it cannot parse ("几点" in "几点开会"): drop those.
     with contextlib.redirect_stdout(io.StringIO()):
         import jionlp
+    logging.getLogger().addFilter(_quiet_jionlp)
     return jionlp.ner.extract_time
+
+
+def _quiet_jionlp(record: logging.LogRecord) -> bool:
+    return "jionlp" not in record.pathname
 
 
 def _day(text: str, today: date) -> date:
