@@ -140,7 +140,8 @@ def _lines(text: str) -> list[_Line]:
         chars, at = [], []
         tokens = [(m.group(), m.start()) for m in re.finditer(r"\S+", raw)]
         for i, (token, start) in enumerate(tokens):
-            if i and not (_gluable(tokens[i - 1][0]) and _gluable(token)):
+            if i and not (_gluable(tokens[i - 1][0]) and _gluable(token)
+                          or len(tokens[i - 1][0]) == 1 and re.match(rf"[{_HAN}][^{_HAN}]", token)):
                 chars.append(" ")
                 at.append(pos + start - 1)
             for j, ch in enumerate(token):
@@ -158,7 +159,8 @@ def _lines(text: str) -> list[_Line]:
 
 
 def _gluable(token: str) -> bool:
-    # One character, or a number, as OCR'd letter-spacing leaves them ("2 0 2 1 年 3 月", "人 民 日 报").
+    # One character, or a number, as OCR'd letter-spacing leaves them ("2 0 2 1 年 3 月", "人 民 日 报"); the
+    # last letter of a spaced word may carry what follows it ("综 合·11").
     return len(token) == 1 or token.isdigit()
 
 
