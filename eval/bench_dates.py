@@ -8,7 +8,7 @@ import time
 from datetime import date
 
 t0 = time.perf_counter()
-from rag.search.dates import _extractor, from_question
+from rag.search.dates import _extractor, find
 
 _extractor()
 imported = time.perf_counter() - t0
@@ -18,13 +18,13 @@ QUESTIONS = ["去年关于垃圾分类的报道", "今年3月的报道有哪些"
              "2019年至2021年的报道", "请问去年8月11日太原开了什么会？"]
 today = date(2026, 11, 23)
 t0 = time.perf_counter()
-from_question(QUESTIONS[0], today)
+find(QUESTIONS[0], today)
 first = time.perf_counter() - t0
 times = []
 for _ in range(20):
     for q in QUESTIONS:
         t0 = time.perf_counter()
-        from_question(q, today)
+        find(q, today)
         times.append(time.perf_counter() - t0)
 times.sort()
 print(f"import jionlp: {imported * 1000:.0f} ms")

@@ -393,10 +393,13 @@ def _check_page(value: object, where: str) -> int:
     return int(str(value))
 
 
-def sidecar_for(document: str | Path) -> Path:
-    """Where a document's sidecar lives: `page.txt` -> `page.meta.json` beside it."""
+def sidecar_for(document: str | Path) -> Path | None:
+    """A document's sidecar beside it, as uploads name it: `page.txt.json`, else `page.json`; None if neither."""
     path = Path(document)
-    return path.with_name(path.stem + ".meta.json")
+    for candidate in (path.with_name(path.name + ".json"), path.with_name(path.stem + ".json")):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def from_sidecar(source: str | Path | Mapping[str, object]) -> dict[str, object]:

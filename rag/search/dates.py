@@ -36,10 +36,10 @@ _AFTER = re.compile(r"^(的|期间|以内|里|内)")
 
 
 @dataclass(frozen=True)
-class TimeFilter:
+class TimeSpan:
     date_from: date  # inclusive
     date_to: date  # inclusive
-    matched: str  # the time expression as the question wrote it (several joined by "、")
+    text: str  # the time expression as the question wrote it (several joined by "、")
     question: str  # the question with the expression removed, for the retriever (unchanged if nothing else is left)
 
     def __post_init__(self):
@@ -47,7 +47,7 @@ class TimeFilter:
             raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
 
 
-def from_question(question: str, today: date) -> TimeFilter | None:
+def find(question: str, today: date) -> TimeSpan | None:
     """The date range a question asks about, relative to `today`, or None when it names no time."""
     rewritten, start_of, end_of = _explicit_months(question, today)
     base = datetime(today.year, today.month, today.day, 12).timestamp()
@@ -73,10 +73,10 @@ def from_question(question: str, today: date) -> TimeFilter | None:
     date_from, date_to = min(froms), max(tos)
     if date_from > today:
         return None  # "明年": nothing in an archive can match; searching everything is the honest answer
-    return TimeFilter(
+    return TimeSpan(
         date_from=date_from,
         date_to=max(date_to, date_from),
-        matched="、".join(question[s:e] for s, e in spans),
+        text="、".join(question[s:e] for s, e in spans),
         question=_remove(question, spans),
     )
 

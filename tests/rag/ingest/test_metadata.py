@@ -120,9 +120,12 @@ def test_empty_fields_do_not_hide_what_the_text_prints():
 
 def test_a_sidecar_file(tmp_path):
     page = tmp_path / "page.txt"
-    sidecar_for(page).write_text(json.dumps({"date": "2021-03-05", "authors": "张三、李四"}), encoding="utf-8")
-    assert sidecar_for(page).name == "page.meta.json"
+    assert sidecar_for(page) is None
+    (tmp_path / "page.json").write_text(json.dumps({"date": "2021-03-05", "authors": "张三、李四"}), encoding="utf-8")
+    assert sidecar_for(page) == tmp_path / "page.json"
     assert from_sidecar(sidecar_for(page)) == {"date": "2021-03-05", "authors": ("张三", "李四")}
+    (tmp_path / "page.txt.json").write_text(json.dumps({"page": 4}), encoding="utf-8")
+    assert from_sidecar(sidecar_for(page)) == {"page": 4}  # the full file name wins over the stem
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -141,12 +144,12 @@ def test_bad_fields_are_refused_with_a_sentence_naming_them(fields, message):
 
 
 def test_a_sidecar_that_is_not_json_or_missing(tmp_path):
-    bad = tmp_path / "bad.meta.json"
+    bad = tmp_path / "bad.json"
     bad.write_text("{date: 2021}", encoding="utf-8")
     with pytest.raises(MetadataError, match="not UTF-8 JSON"):
         from_sidecar(bad)
     with pytest.raises(MetadataError, match="no such file"):
-        from_sidecar(tmp_path / "missing.meta.json")
+        from_sidecar(tmp_path / "missing.json")
     bad.write_text("[1, 2]", encoding="utf-8")
     with pytest.raises(MetadataError, match="expected a JSON object"):
         from_sidecar(bad)

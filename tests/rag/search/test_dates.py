@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from rag.search.dates import TimeFilter, from_question
+from rag.search.dates import TimeSpan, find
 
 TODAY = date(2026, 11, 23)
 
@@ -37,8 +37,8 @@ FORMS = {
 @pytest.mark.parametrize("question", FORMS)
 def test_time_expressions_become_date_ranges(question):
     date_from, date_to, matched, rest = FORMS[question]
-    found = from_question(question, TODAY)
-    assert found == TimeFilter(date.fromisoformat(date_from), date.fromisoformat(date_to), matched, rest)
+    found = find(question, TODAY)
+    assert found == TimeSpan(date.fromisoformat(date_from), date.fromisoformat(date_to), matched, rest)
 
 
 @pytest.mark.parametrize("question", [
@@ -47,27 +47,27 @@ def test_time_expressions_become_date_ranges(question):
     "年轻人利用中午休息时间读什么？", "推进会当天哪个中心正式挂牌？", "育苗工厂冬天在忙什么？", "几点开会",
 ])
 def test_a_question_without_a_time_gets_no_filter(question):
-    assert from_question(question, TODAY) is None
+    assert find(question, TODAY) is None
 
 
 def test_a_future_year_gives_no_filter_rather_than_an_empty_archive():
-    assert from_question("明年的计划", TODAY) is None
+    assert find("明年的计划", TODAY) is None
 
 
 def test_the_range_follows_the_reference_day():
-    assert from_question("去年的报道", date(2022, 1, 1)).date_from == date(2021, 1, 1)
-    assert from_question("上个月的报道", date(2022, 1, 15)).date_from == date(2021, 12, 1)
+    assert find("去年的报道", date(2022, 1, 1)).date_from == date(2021, 1, 1)
+    assert find("上个月的报道", date(2022, 1, 15)).date_from == date(2021, 12, 1)
 
 
 def test_a_question_that_is_only_a_time_keeps_its_text_for_the_retriever():
-    assert from_question("今年以来", TODAY).question == "今年以来"
+    assert find("今年以来", TODAY).question == "今年以来"
 
 
 def test_an_inverted_range_is_refused():
     with pytest.raises(ValueError, match="after date_to"):
-        TimeFilter(date(2021, 2, 1), date(2021, 1, 1), "x", "y")
+        TimeSpan(date(2021, 2, 1), date(2021, 1, 1), "x", "y")
 
 
 def test_unparseable_candidates_leave_no_traceback_in_the_log(caplog):
-    from_question("徐汇区新时代文明实践中心每天几点开门？", TODAY)  # jionlp logs a traceback for "每天几点"
+    find("徐汇区新时代文明实践中心每天几点开门？", TODAY)  # jionlp logs a traceback for "每天几点"
     assert not [r for r in caplog.records if "Traceback" in r.getMessage()]
