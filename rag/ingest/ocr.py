@@ -1,0 +1,170 @@
+"""Page images to text in reading order, with the box of every printed line.
+
+RapidOCR (PaddleOCR's models in ONNX, shipped inside the `rapidocr-onnxruntime` wheel, so it runs offline)
+finds and reads the text lines; it returns them roughly top to bottom, which on a newspaper page interleaves
+the columns. We put them back in reading order with a recursive XY-cut over the line boxes:
+
+1. a set of boxes with an empty vertical strip (a gutter) between them is split into columns, read left to right;
+2. otherwise it is cut into horizontal bands at empty horizontal strips, and neighbouring bands are merged back
+   while together they still have a gutter, so that a column is not cut into single lines that would then be
+   read across the page; a headline spanning several columns has no gutter and stays a band of its own, read
+   before the columns under it;
+3. a band with neither is a row of boxes, read left to right.
+
+(RAGFlow orders its OCR boxes by clustering their x0 into columns with k-means; XY-cut also handles headlines
+spanning some of the columns, which newspapers print on every page.)
+
+Headlines are found by size: a line printed more than `HEADLINE_RATIO` times the page's median line height is
+emitted as a Markdown heading (`# ...`), which `rag.ingest.layout` takes as a headline that starts an article.
+"""
+
+from __future__ import annotations
+
+import io
+import statistics
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from rag.ingest.loading import Box, Line
+
+HEADLINE_RATIO = 1.4
+MIN_SCORE = 0.5  # recognitions less sure than this are mostly specks and rules read as text
+
+
+@dataclass(frozen=True)
+class TextBox:
+    """One line of text as the recogniser read it, with its axis-aligned box in page pixels."""
+    text: str
+    box: Box
+
+    def __post_init__(self):
+        x0, y0, x1, y1 = self.box
+        if not (x1 > x0 and y1 > y0):
+            raise ValueError(f"text box {self.box} has no area")
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+
+_engine = None
+_engine_lock = threading.Lock()
+
+
+def _recognise(image: np.ndarray) -> list[TextBox]:
+    global _engine
+    with _engine_lock:  # one model in memory; onnxruntime already uses every core for one page
+        if _engine is None:
+            from rapidocr_onnxruntime import RapidOCR  # loads the models: only when a page needs it
+
+            _engine = RapidOCR()
+        result, _ = _engine(image, use_cls=False)  # scans are upright: the angle classifier only costs time
+    boxes = []
+    for points, text, score in result or []:
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        if text.strip() and float(score) >= MIN_SCORE and max(xs) > min(xs) and max(ys) > min(ys):
+            boxes.append(TextBox(text.strip(), (float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys)))))
+    return boxes
+
+
+def _gaps(intervals: list[tuple[float, float]], min_gap: float) -> list[float]:
+    """Middles of the empty stretches at least `min_gap` wide between the union of the intervals."""
+    cuts, reach = [], None
+    for lo, hi in sorted(intervals):
+        if reach is not None and lo - reach >= min_gap:
+            cuts.append((reach + lo) / 2)
+        reach = hi if reach is None else max(reach, hi)
+    return cuts
+
+
+def _columns(boxes: list[TextBox], gutter: float) -> list[list[TextBox]]:
+    cuts = _gaps([(b.box[0], b.box[2]) for b in boxes], gutter)
+    if not cuts:
+        return [boxes]
+    edges = [-np.inf, *cuts, np.inf]
+    return [[b for b in boxes if lo <= (b.box[0] + b.box[2]) / 2 < hi] for lo, hi in zip(edges, edges[1:])]
+
+
+def _bands(boxes: list[TextBox]) -> list[list[TextBox]]:
+    cuts = _gaps([(b.box[1], b.box[3]) for b in boxes], 0.0)
+    edges = [-np.inf, *cuts, np.inf]
+    return [band for lo, hi in zip(edges, edges[1:])
+            if (band := [b for b in boxes if lo <= (b.box[1] + b.box[3]) / 2 < hi])]
+
+
+def _rows(boxes: list[TextBox]) -> list[list[TextBox]]:
+    """Boxes whose vertical middles fall inside each other's extent are one row, read left to right."""
+    rows: list[list[TextBox]] = []
+    for b in sorted(boxes, key=lambda b: (b.box[1] + b.box[3]) / 2):
+        mid = (b.box[1] + b.box[3]) / 2
+        if rows and rows[-1][-1].box[1] <= mid <= rows[-1][-1].box[3]:
+            rows[-1].append(b)
+        else:
+            rows.append([b])
+    return [sorted(r, key=lambda b: b.box[0]) for r in rows]
+
+
+def reading_order(boxes: list[TextBox], gutter: float | None = None) -> list[list[TextBox]]:
+    """The page's rows (boxes on one printed line of one column) in reading order."""
+    if not boxes:
+        return []
+    if gutter is None:  # a gutter is wider than the space between two words of one line
+        gutter = 0.8 * statistics.median(b.height for b in boxes)
+    columns = _columns(boxes, gutter)
+    if len(columns) > 1:
+        return [row for col in columns for row in reading_order(col, gutter)]
+    bands = _bands(boxes)
+    if len(bands) == 1:
+        return _rows(boxes)
+    merged: list[list[TextBox]] = [bands[0]]
+    for band in bands[1:]:
+        if len(_columns(merged[-1] + band, gutter)) > 1:
+            merged[-1] = merged[-1] + band
+        else:
+            merged.append(band)
+    # Each block is smaller than `boxes`: a merged block has a gutter, which `boxes` as a whole has not.
+    return [row for block in merged for row in reading_order(block, gutter)]
+
+
+def lay_out(boxes: list[TextBox]) -> tuple[str, tuple[Line, ...]]:
+    """Text of the page in reading order, one printed line a text line, headlines as `# ...` lines."""
+    if not boxes:
+        return "", ()
+    body_height = statistics.median(b.height for b in boxes)
+    parts: list[str] = []
+    lines: list[Line] = []
+    pos = 0
+    for row in reading_order(boxes):
+        if parts:
+            parts.append("\n")
+            pos += 1
+        if max(b.height for b in row) > HEADLINE_RATIO * body_height:
+            parts.append("# ")
+            pos += 2
+        for i, b in enumerate(row):
+            if i:
+                parts.append(" ")
+                pos += 1
+            parts.append(b.text)
+            lines.append(Line(start=pos, end=pos + len(b.text), box=b.box))
+            pos += len(b.text)
+    return "".join(parts), tuple(lines)
+
+
+def ocr_image(image: Image.Image) -> tuple[str, tuple[Line, ...]]:
+    return lay_out(_recognise(np.asarray(image.convert("RGB"))))
+
+
+def ocr_page(png: bytes) -> tuple[str, tuple[Line, ...]]:
+    """OCR one page image (PNG or any format Pillow reads): its text, '\\n' between lines, and the line boxes
+    with offsets into that text. Raises ValueError when the bytes are not an image."""
+    try:
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except Exception as exc:  # Pillow raises several types for truncated or foreign data
+        raise ValueError(f"not a readable image ({exc})") from None
+    return ocr_image(image)
+
