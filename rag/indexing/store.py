@@ -12,7 +12,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
-from rag.ingest.loading import Source
+from rag.ingest.loading import Box, Source
 from rag.text import analyzers
 from rag.types import Article, Chunk
 
@@ -30,6 +30,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL, embed_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(bigram, jieba, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL, number INTEGER NOT NULL, png BLOB NOT NULL, PRIMARY KEY (doc_id, number));
+CREATE TABLE IF NOT EXISTS page_lines (
+    doc_id TEXT NOT NULL, page INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS page_lines_doc ON page_lines(doc_id, start);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
 """
@@ -60,6 +66,8 @@ class Store:
         self._lock = threading.Lock()  # one connection shared by the server's threads
         if not readonly:
             self.db.executescript(SCHEMA)
+        # A build written before page storage existed has no page tables: its documents have no pages.
+        self._paged = bool(self._rows("SELECT 1 FROM sqlite_master WHERE name = 'pages'"))
 
     def close(self) -> None:
         self.db.close()
@@ -84,6 +92,25 @@ class Store:
         return [dict(r) for r in self._rows(
             "SELECT article_id, ordinal, title, title_source, start, end FROM articles "
             "WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def page_count(self, doc_id: str) -> int:
+        if not self._paged:
+            return 0
+        return self._rows("SELECT count(*) AS n FROM pages WHERE doc_id = ?", (doc_id,))[0]["n"]
+
+    def page_image(self, doc_id: str, number: int) -> bytes | None:
+        if not self._paged:
+            return None
+        rows = self._rows("SELECT png FROM pages WHERE doc_id = ? AND number = ?", (doc_id, number))
+        return rows[0]["png"] if rows else None
+
+    def locate(self, doc_id: str, start: int, end: int) -> list[tuple[int, Box]]:
+        """(page, box) of every printed line holding characters of [start, end), in text order."""
+        if not self._paged:
+            return []
+        rows = self._rows("SELECT page, x0, y0, x1, y1 FROM page_lines WHERE doc_id = ? AND start < ? AND end > ? "
+                          "ORDER BY start", (doc_id, end, start))
+        return [(r["page"], (r["x0"], r["y0"], r["x1"], r["y1"])) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {t: self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("documents", "articles", "chunks")}
@@ -163,12 +190,19 @@ class Store:
             self.db.execute("INSERT INTO chunks_fts (rowid, bigram, jieba) VALUES (?, ?, ?)",
                             (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
             ids.append(rowid)
+        self._add_pages(source)
         return ids
+
+    def _add_pages(self, source: Source) -> None:
+        self.db.executemany("INSERT INTO pages VALUES (?, ?, ?)",
+                            [(source.doc_id, p.number, p.png) for p in source.pages])
+        self.db.executemany("INSERT INTO page_lines VALUES (?,?,?,?,?,?,?,?)", [
+            (source.doc_id, p.number, ln.start, ln.end, *ln.box) for p in source.pages for ln in p.lines])
 
     def remove_document(self, doc_id: str) -> list[int]:
         ids = [r["id"] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-        for table in ("chunks", "articles", "sources", "documents"):
+        for table in ("chunks", "articles", "sources", "documents", "pages", "page_lines"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         return ids
 

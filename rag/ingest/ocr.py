@@ -54,19 +54,58 @@ _engine = None
 _engine_lock = threading.Lock()
 
 
-def _recognise(image: np.ndarray) -> list[TextBox]:
+def _engine_call(image: np.ndarray, **kwargs):
     global _engine
     with _engine_lock:  # one model in memory; onnxruntime already uses every core for one page
         if _engine is None:
             from rapidocr_onnxruntime import RapidOCR  # loads the models: only when a page needs it
 
             _engine = RapidOCR()
-        result, _ = _engine(image, use_cls=False)  # scans are upright: the angle classifier only costs time
+        # Scans are upright: the angle classifier only costs time.
+        return _engine(np.ascontiguousarray(image), use_cls=False, **kwargs)[0] or []
+
+
+def _blank_runs(ink: np.ndarray, min_width: int) -> list[tuple[int, int]]:
+    """[start, end) of the runs of True in `ink` at least `min_width` long."""
+    runs, start = [], None
+    for x, blank in enumerate([*ink, False]):
+        if blank and start is None:
+            start = x
+        elif not blank and start is not None:
+            if x - start >= min_width:
+                runs.append((start, x))
+            start = None
+    return runs
+
+
+def _split_at_gutters(image: np.ndarray, box: TextBox) -> list[TextBox]:
+    """The detector sometimes joins the lines of neighbouring columns printed at the same height into one box.
+    A blank stretch wider than the line is tall is a gutter, not a space between words: cut there and read
+    each piece again (recognition only)."""
+    x0, y0, x1, y1 = (int(round(v)) for v in box.box)
+    gray = image[max(y0, 0):y1, max(x0, 0):x1].mean(axis=2)
+    if gray.size == 0:
+        return [box]
+    blank = (gray > 160).all(axis=0)
+    cuts = [r for r in _blank_runs(blank, max(int(box.height), 8)) if r[0] > 0 and r[1] < len(blank)]
+    if not cuts:
+        return [box]
+    edges = [0, *[x for run in cuts for x in run], len(blank)]
+    pieces = []
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        read = _engine_call(image[y0:y1, x0 + lo:x0 + hi], use_det=False)
+        if read and read[0][0].strip() and float(read[0][1]) >= MIN_SCORE:
+            pieces.append(TextBox(read[0][0].strip(), (float(x0 + lo), box.box[1], float(x0 + hi), box.box[3])))
+    return pieces
+
+
+def _recognise(image: np.ndarray) -> list[TextBox]:
     boxes = []
-    for points, text, score in result or []:
+    for points, text, score in _engine_call(image):
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         if text.strip() and float(score) >= MIN_SCORE and max(xs) > min(xs) and max(ys) > min(ys):
-            boxes.append(TextBox(text.strip(), (float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys)))))
+            box = TextBox(text.strip(), (float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))))
+            boxes.extend(_split_at_gutters(image, box))
     return boxes
 
 
