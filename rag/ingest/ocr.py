@@ -79,23 +79,29 @@ def _blank_runs(ink: np.ndarray, min_width: int) -> list[tuple[int, int]]:
 
 
 def _split_at_gutters(image: np.ndarray, box: TextBox) -> list[TextBox]:
-    """The detector sometimes joins the lines of neighbouring columns printed at the same height into one box.
-    A blank stretch wider than the line is tall is a gutter, not a space between words: cut there and read
-    each piece again (recognition only)."""
+    """Narrow the box to its ink, and cut it at gutters.
+
+    The detector pads its boxes, so that two columns' lines printed at the same height can touch, and it sometimes
+    joins them into one box. The ink tells: a blank stretch wider than the line is tall is a gutter, not a space
+    between words; each piece is read again (recognition only)."""
     x0, y0, x1, y1 = (int(round(v)) for v in box.box)
-    gray = image[max(y0, 0):y1, max(x0, 0):x1].mean(axis=2)
-    if gray.size == 0:
+    x0, y0 = max(x0, 0), max(y0, 0)
+    gray = image[y0:y1, x0:x1].mean(axis=2)
+    ink = np.flatnonzero((gray <= 160).any(axis=0)) if gray.size else np.array([])
+    if ink.size == 0:
         return [box]
-    blank = (gray > 160).all(axis=0)
-    cuts = [r for r in _blank_runs(blank, max(int(box.height), 8)) if r[0] > 0 and r[1] < len(blank)]
+    blank = np.ones(gray.shape[1], dtype=bool)
+    blank[ink] = False
+    lo, hi = int(ink[0]), int(ink[-1]) + 1
+    cuts = _blank_runs(blank[lo:hi], max(int(box.height), 8))
     if not cuts:
-        return [box]
-    edges = [0, *[x for run in cuts for x in run], len(blank)]
+        return [TextBox(box.text, (float(x0 + lo), box.box[1], float(x0 + hi), box.box[3]))]
+    edges = [lo, *[lo + x for run in cuts for x in run], hi]
     pieces = []
-    for lo, hi in zip(edges[::2], edges[1::2]):
-        read = _engine_call(image[y0:y1, x0 + lo:x0 + hi], use_det=False)
+    for a, b in zip(edges[::2], edges[1::2]):
+        read = _engine_call(image[y0:y1, max(x0 + a - 4, 0):x0 + b + 4], use_det=False)
         if read and read[0][0].strip() and float(read[0][1]) >= MIN_SCORE:
-            pieces.append(TextBox(read[0][0].strip(), (float(x0 + lo), box.box[1], float(x0 + hi), box.box[3])))
+            pieces.append(TextBox(read[0][0].strip(), (float(x0 + a), box.box[1], float(x0 + b), box.box[3])))
     return pieces
 
 
