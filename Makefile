@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-index/current/manifest.json: | $(STAMP)
+index/manifest.json: | $(STAMP)
 	$(VENV)/bin/rag index seeds
 
 index: $(STAMP)
 	$(VENV)/bin/rag index seeds
 
-serve: $(STAMP) index/current/manifest.json
+serve: $(STAMP) index/manifest.json
 	$(PY) -m api
 
 # Debian's Chromium and a CJK font for the widget's browser test (root on CI and developer machines here).
@@ -38,11 +38,11 @@ test: $(STAMP) browser
 eval: $(STAMP)
 	$(VENV)/bin/rag eval eval/seeds
 
-bench: $(STAMP) index/current/manifest.json
+bench: $(STAMP) index/manifest.json
 	$(PY) eval/bench_latency.py
 	$(PY) eval/bench_scale.py
 	$(PY) eval/bench_http.py
 	$(PY) eval/bench_backends.py
 
 clean:
-	rm -rf $(VENV) index/builds index/current index/models
+	rm -rf $(VENV) index/builds index/current index/segments index/store.sqlite3* index/manifest.json index/models

@@ -61,7 +61,7 @@ def cli(ctx: click.Context, index_dir: Path | None, model: str | None):
 @click.pass_context
 @_friendly
 def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool):
-    """Index .txt/.md files, or the files inside directories."""
+    """Index files (.txt/.md in UTF-8, UTF-16, GB18030/GBK, Big5; .pdf, .docx, .html; scans) or directories of them."""
     files = loading.expand(list(paths))
     sources = [loading.read(f) for f in files]  # read all first: a bad file stops before anything is written
     engine = _engine(ctx)

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(250, ge=50, le=4000)
     chunk_overlap: int = Field(80, ge=0, le=1000)
     ivf_threshold: int = Field(50_000, ge=1000)
+    seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
 
     # retrieval
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"

@@ -1,5 +1,6 @@
-"""The assembled pipeline the CLI and the service share: embedder + index + retriever, with the live
-snapshot swapped in after each write so readers never see a half-written index."""
+"""The assembled pipeline the CLI and the service share: embedder + index + retriever. Each request takes
+the current snapshot, refreshed when the store's generation moved (a write by this process or another);
+after a write, segments are merged in the background."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Callable
 
 from rag.config import Settings
 from rag.embedders import Embedder, load_embedder
-from rag.indexing.index import AddResult, Index, Snapshot
+from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
+from rag.indexing.merging import MergePolicy
 from rag.indexing.store import DocumentInfo
 from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig
@@ -34,26 +36,42 @@ class Engine:
         self.index = Index(settings.index_dir, self.embedder,
                            ChunkerConfig(size=settings.chunk_size, overlap=min(settings.chunk_overlap,
                                                                                settings.chunk_size - 1)),
-                           VectorPolicy(ivf_threshold=settings.ivf_threshold))
+                           VectorPolicy(ivf_threshold=settings.ivf_threshold), MergePolicy(seal_at=settings.seal_at))
         self.config = search_config(settings)
         self._snapshot: Snapshot | None = None
         self._swap = threading.Lock()
         self._writer = threading.Lock()
+        self._merger: threading.Thread | None = None
 
     def snapshot(self) -> Snapshot:
         with self._swap:
             if self._snapshot is None:
                 self._snapshot = self.index.open()
+            else:
+                # A request still reading the old snapshot keeps it; they share the store connection.
+                self._snapshot = self.index.refresh(self._snapshot)
             return self._snapshot
 
     def has_index(self) -> bool:
         return self.index.exists()
 
-    def _reload(self) -> None:
-        fresh = self.index.open()
-        with self._swap:
-            # The old snapshot is left to the garbage collector: a request may still be reading it.
-            self._snapshot = fresh
+    def _after_write(self) -> None:
+        self.snapshot()
+        if self._merger is None or not self._merger.is_alive():
+            self._merger = threading.Thread(target=self._merge, name="segment-merge", daemon=True)
+            self._merger.start()
+
+    def wait(self) -> None:
+        """Wait for a background merge to finish (before closing, or to measure)."""
+        if self._merger is not None:
+            self._merger.join()
+
+    def _merge(self) -> None:
+        try:
+            with self._writer:
+                self.index.merge()
+        except IndexStateError:  # another process holds the write lock: it merges after its own write
+            pass
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
                config: SearchConfig | None = None) -> SearchResult:
@@ -63,11 +81,11 @@ class Engine:
             rebuild: bool = False) -> list[AddResult]:
         with self._writer:
             results = self.index.add(sources, progress=progress, rebuild=rebuild)
-            self._reload()
-            return results
+        self._after_write()
+        return results
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
         with self._writer:
             removed = self.index.remove(doc_ids)
-            self._reload()
-            return removed
+        self._after_write()
+        return removed

@@ -33,6 +33,17 @@ class Article:
 
 
 @dataclass(frozen=True)
+class DocumentMeta:
+    """Newspaper metadata of a document (a page): from upload fields, a sidecar JSON, or the page's own text."""
+    paper: str | None = None  # 报名, e.g. 人民日报
+    date: str | None = None  # publication date, ISO yyyy-mm-dd
+    page: int | None = None  # 版次
+    page_name: str | None = None  # 版名, e.g. 要闻
+    section: str | None = None  # 栏目
+    authors: tuple[str, ...] = ()  # bylines (本报记者 XXX)
+
+
+@dataclass(frozen=True)
 class Chunk:
     chunk_id: str
     doc_id: str

@@ -81,6 +81,11 @@ async def upload(files: Annotated[list[UploadFile], File(description="files to i
             raise HTTPException(status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                                 f"{name}: unsupported file type '{Path(name).suffix or '(none)'}'; "
                                 f"supported: {', '.join(loading.SUPPORTED_SUFFIXES)}")
+        try:
+            # An empty, mislabelled, encrypted or cut-off file is refused now, not in a job.
+            await run_in_threadpool(loading.check, name, data)
+        except loading.LoadError as exc:
+            raise HTTPException(422, str(exc)) from None
         uploads.append((name, data))
     names = [n for n, _ in uploads]
     if len(set(names)) != len(names):

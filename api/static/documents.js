@@ -96,8 +96,9 @@ async function remove(docId) {
   try {
     await api("/documents/" + encodeURIComponent(docId), { method: "DELETE" });
     if (current === docId) $("detail").hidden = true;
+    // The list is redrawn before the status says so: whoever reads the status sees the row gone.
+    await refreshDocs();
     say(`已删除 ${docId}`);
-    refreshDocs();
   } catch (e) { say(e.message); }
 }
 

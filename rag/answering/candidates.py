@@ -50,6 +50,7 @@ _TITLE = re.compile(r"《[^》]{1,40}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
 _PLACE_TAIL = re.compile(rf"(?:{ADMIN_SUFFIX}|馆|中心|广场|礼堂|公园|剧院|会场|基地|宫|大厅|滨江|陵园|学校|院|园|站|所|点|路|街|镇)$")
+_TEAM_AHEAD = re.compile("志愿者?(?:服务)?(?:团队|队伍|队|团|协会|组织)|团队|协会|服务队")
 _ORG_TAIL = re.compile(f"(?:{ORG_SUFFIX}|党校|教育|机构|小组|分队|服务队|志愿队|讲解团|团队)$")
 _NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", "ng", "a")
 # Words that end a name run even though jieba tags them as nouns.
@@ -60,21 +61,59 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
     """Candidates of the question's type from the evidence sentences, best first (none for untyped questions)."""
     found: list[Candidate] = []
     seen: set[tuple[int, int, int]] = set()
+    context = _context_scores(evidence)
     for sentence in evidence:
-        for a, b in _spans(question, sentence.text):
+        spans = _spans(question, sentence.text)
+        # A team answers 是谁 only where no person does.
+        persons = set(_person_spans(sentence.text)) if question.answer_type is AnswerType.PERSON else set()
+        for a, b in spans:
+            team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
+            a = _past_asked_name(question, sentence.text, a, b)
             text = sentence.text[a:b]
             key = (sentence.passage, sentence.start + a, sentence.start + b)
-            if key in seen or _in_question(text, question) or not _ends_as_asked(question, text):
+            if key in seen or _in_question(text, question) or not _ends_as_asked(question, text) \
+                    or _common_noun(question, text):
                 continue
             seen.add(key)
             tied = _tied(question, sentence.text, a, b)
             clause = _clause(sentence.text, a, b)
-            score = (sentence.score + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
+            score = (max(sentence.score, context[sentence]) + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
                      + 0.3 * _nearness(_focus_heads(question), sentence.text, a, b)
                      + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
-                     - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text)))
+                     + 0.6 * _attached(question, sentence.text, a, b)
+                     + 0.2 * _echoes(question, text)
+                     - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
+                     - 0.5 * team)
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
     return sorted(found, key=lambda c: -c.score)
+
+
+_CONTEXT = 0.9  # share of a neighbouring sentence's score a sentence inherits
+
+
+def _context_scores(evidence: list[Sentence]) -> dict[Sentence, float]:
+    """A sentence may name the answer while the one before or after it says what the question asks
+    (诞生了“宝怡乐”志愿者团队 after the sentence about decades of meals for street sweepers): each sentence
+    inherits part of the best score of its neighbours in the same passage."""
+    by_passage: dict[int, list[Sentence]] = {}
+    for s in evidence:
+        by_passage.setdefault(s.passage, []).append(s)
+    out = {}
+    for sentences in by_passage.values():
+        sentences.sort(key=lambda s: s.start)
+        for i, s in enumerate(sentences):
+            near = [n.score for n in sentences[max(0, i - 1): i + 2] if n is not s]
+            out[s] = _CONTEXT * max(near, default=0.0)
+    return out
+
+
+def _echoes(question: Question, text: str) -> bool:
+    """A name that repeats a word of the question besides its focus (领导干部学党史的课堂: 领导课堂, not 经典课堂)."""
+    if question.answer_type is not AnswerType.WORK:
+        return False
+    names = {f for e in question.names for f in e.forms}
+    focus = question.focus or ""
+    return any(t in text for t in question.terms if len(t) >= 2 and t not in focus and t not in names)
 
 
 def _focus_heads(question: Question) -> list[str]:
@@ -84,6 +123,25 @@ def _focus_heads(question: Question) -> list[str]:
 
 
 _CLAUSE_END = re.compile("[，,；;。！？!?]")
+_ITEM_END = re.compile("[、，,；;。！？!?：:]")
+_BRACKETED = re.compile(r"（[^）]{0,12}）|\([^)]{0,12}\)")
+
+
+def _attached(question: Question, text: str, a: int, b: int) -> float:
+    """How surely a count belongs to the focus: in an enumeration each count is printed against its own noun,
+    either before it (实践所138个、实践站1680个) or after it (100家单位, 137个乡（镇、街道）宣传委员), and the
+    nearest noun of the list is not necessarily the right one."""
+    focus = question.focus
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY) or not focus:
+        return 0.0
+    left = _ITEM_END.split(_BRACKETED.sub("", text[:a]))[-1]
+    right = _ITEM_END.split(text[b:].replace("（", "").replace("）", ""))[0]
+    left, right = (re.sub(f"[^{CJK}]", "", side) for side in (left, right))
+    common = next((k for k in range(min(len(left), len(focus)), 0, -1) if left.endswith(focus[-k:])), 0)
+    before = 1.0 if common == len(focus) else min(common, 4) / 4 if common >= 2 else 0.0
+    at = right.find(focus, 0, len(focus) + 6)
+    after = 1.0 / (1.0 + at / 4) if at >= 0 else 0.0
+    return max(before, after)
 
 
 def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
@@ -120,12 +178,30 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind is AnswerType.WORK:
         return [m.span() for m in _TITLE.finditer(text)]
     if kind is AnswerType.PERSON:
-        return _person_spans(text)
-    if kind in (AnswerType.PLACE, AnswerType.ORGANIZATION):
-        tail = _PLACE_TAIL if kind is AnswerType.PLACE else _ORG_TAIL
-        quoted = [(m.start() + 1, m.end() - 1) for m in _TITLE.finditer(text)] if kind is AnswerType.ORGANIZATION else []
-        return [s for s in _name_runs(text) if tail.search(text[s[0]:s[1]])] + quoted
+        if question.focus:
+            return _person_spans(text)
+        # 是谁 without a role may be answered by a team: 送饭的是谁 -> “宝怡乐”志愿者团队.
+        teams = [(a, b) for a, b in _quoted(text) if _TEAM_AHEAD.match(text, b + 1)]
+        return _person_spans(text) + teams
+    if kind is AnswerType.PLACE:
+        return _tailed_runs(text, _PLACE_TAIL)
+    if kind is AnswerType.ORGANIZATION:
+        return _tailed_runs(text, _ORG_TAIL) + _quoted(text)
     return []
+
+
+def _quoted(text: str) -> list[tuple[int, int]]:
+    return [(m.start() + 1, m.end() - 1) for m in _TITLE.finditer(text)]
+
+
+def _tailed_runs(text: str, tail: re.Pattern) -> list[tuple[int, int]]:
+    return [s for s in (_to_tail(text, run, tail) for run in _name_runs(text)) if s]
+
+
+def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern) -> tuple[int, int] | None:
+    """The run up to its last place or organisation word: 成都市劳动人民文化宫启动 -> 成都市劳动人民文化宫."""
+    a, b = run
+    return next(((a, k) for k in range(b, a + 1, -1) if tail.search(text[a:k])), None)
 
 
 def _unit_fits(unit: str | None, quantity: str) -> bool:
@@ -180,6 +256,34 @@ def _jieba_freq(word: str) -> int:
     return posseg().dt.tokenizer.FREQ.get(word, 0)
 
 
+def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
+    """Where a place or organisation answer starts once the name asked about is set aside: asked where in
+    成都 something began, 四川省成都市劳动人民文化宫 answers with 劳动人民文化宫; asked which village of
+    峡江县, 峡江县金江乡庙下村 answers with 金江乡庙下村."""
+    if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION):
+        return a
+    span = text[a:b]
+    for form in sorted((f for e in question.names for f in e.forms), key=len, reverse=True):
+        at = span.rfind(form)
+        if at < 0:
+            continue
+        tail = re.sub(f"^(?:{ADMIN_SUFFIX})", "", span[at + len(form):])
+        if len(tail) >= 2 and (_PLACE_TAIL if question.answer_type is AnswerType.PLACE else _ORG_TAIL).search(tail):
+            return b - len(tail)
+    return a
+
+
+_ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
+
+
+def _common_noun(question: Question, text: str) -> bool:
+    """辖区, 居民区, 志愿者团队: frequent dictionary nouns name no particular place or body."""
+    if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.PERSON):
+        return False
+    tokens = _tokens(text)
+    return all(flag in ("n", "vn") and _jieba_freq(word) >= 100 for _, _, word, flag in tokens)
+
+
 def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
@@ -190,6 +294,9 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
             end = b
             if len(word) >= 2 and (flag == "ns" or re.search(f"(?:{ADMIN_SUFFIX})$", word)):
                 runs.append((a, b))
+                chain = _ADMIN_CHAIN.match(text, b)
+                if chain:  # jieba cuts small places apart (金江/ns 乡庙/n 下/f 村/n): an admin chain is read whole
+                    runs.append((start, chain.end()))
             continue
         if start is not None and 2 <= end - start <= 16:
             runs.append((start, end))
@@ -229,6 +336,11 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
             return True
         if question.answer_type is AnswerType.PERSON:
             return False
+        # A name says what it is: 八小宣讲法 is a 宣讲方法, 领导课堂 a 课堂.
+        name = re.sub(f"[^{CJK}]", "", text[a:b])
+        if question.answer_type is AnswerType.WORK and name and name[-1] == focus[-1] \
+                and set(bigrams(focus)) & set(bigrams(name)):
+            return True
         grams = set(bigrams(focus))
         if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
             return True
@@ -269,8 +381,11 @@ def numeric_value(quantity: str) -> float | None:
     if m.group(1):
         value = float(m.group(1).replace("．", ".").translate(_FULL_WIDTH))
         return value * {"万": 1e4, "亿": 1e8}.get(m.group(2) or "", 1)
+    numerals = m.group(3)
+    if numerals[0] in "百千万亿":  # 千名 is printed for 一千名
+        numerals = "一" + numerals
     try:
-        return float(cn2an.cn2an(m.group(3), "smart"))
+        return float(cn2an.cn2an(numerals, "smart"))
     except (ValueError, KeyError):
         return None
 

@@ -105,16 +105,16 @@ class QuestionAnswerer:
         return _Checked(question, hits, evidence, verdict), timings
 
     def _article_texts(self, hits: list[Hit]) -> list[str]:
-        """The whole articles the hits come from (title and body, squashed): a name the question asks about
+        """The whole article each hit comes from (title and body, squashed): a name the question asks about
         may stand in the article's headline or first paragraph rather than in the retrieved passage."""
         snapshot = self.engine.snapshot()
         out = []
-        for article_id in dict.fromkeys(h.chunk.article_id for h in hits):
-            key = (snapshot.build_id, article_id)
+        for hit in hits:
+            key = (snapshot.build_id, hit.chunk.article_id)
             with self._articles_lock:
                 text = self._articles.get(key)
             if text is None:
-                text = _article_text(snapshot.store, article_id)
+                text = _article_text(snapshot.store, hit.chunk.article_id)
                 with self._articles_lock:
                     self._articles[key] = text
                     while len(self._articles) > 5000:

@@ -188,7 +188,7 @@ def _unit(q: str) -> str | None:
     return None
 
 
-_ASK = re.compile(r"多少|几|哪一?|什么样?|谁|何|多大|多长|多久|多高|多远|怎样|怎么|如何|为什么")
+_ASK = re.compile(r"多少|几(?![十百千万])|哪一?|什么样?|谁|何|多大|多长|多久|多高|多远|怎样|怎么|如何|为什么")
 _NOUNISH = ("n", "vn", "a", "b", "ng", "nz", "j", "l", "s")
 _LINKS = set("叫 叫做 称为 名叫 是 有 为 达 约 大约 大概 一共 共 总共 到底 具体 要 了 的 占 近 超过 至少 总 还 能".split())
 
@@ -208,7 +208,11 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     i = ask + 1
     while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
         i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
-    after = re.sub(r"^[首部本位个支家座条名](?=.)", "", _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
+    if answer_type in (AnswerType.PLACE, AnswerType.ORGANIZATION) and i < len(tokens) \
+            and re.fullmatch(f"(?:{_PLACE_WORDS}|{_ORG_WORDS}|{ADMIN_SUFFIX})", tokens[i][0]) \
+            and tokens[i][0] not in _GENERIC_FOCUS:
+        return tokens[i][0]  # 哪个村 (村/zg), 哪个城市 (城市/ns): the kind asked for, whatever its tag
+    after = re.sub(r"^[首部本位个支家座条名](?=.)", "", (answer_type in (AnswerType.NUMBER, AnswerType.MONEY) and _tail(tokens[i:])) or _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
     if after and after in _GENERIC_FOCUS:
         return None
     if after and after not in ("钱", "时间", "时候"):  # 门票多少钱: the focus is 门票, not 钱
@@ -220,6 +224,29 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     return None if before in _GENERIC_FOCUS else before or None
 
 
+def _tail(tokens) -> str:
+    """A question that ends in the counted noun names it whole, whatever jieba tags its parts
+    (多少个新时代文明实践站: 文明/nr 实践/v 站/v; 多大规模的理论宣讲志愿队)."""
+    heads = [w for w, _ in tokens[:2]]
+    if "的" in heads:  # 多大规模的志愿队: the measure is 规模, the noun follows 的
+        tokens = tokens[heads.index("的") + 1:]
+    words = [w for w, f in tokens if f != "x"]
+    if not words or len(tokens) - len(words) > 1 or not any(f.startswith("n") for _, f in tokens):
+        return ""
+    if any(w in _STOP_WORDS or w in _LINKS for w in words) or any(f.startswith(("p", "u", "c", "r", "d", "m"))
+                                                                 and len(w) > 1 for w, f in tokens if f != "x"):
+        return ""
+    # A verb inside the noun only before its head (实践/v 站, 宣讲/v 志愿队/n); otherwise a verb phrase follows
+    # the noun (多少人参加, 多少个县作为试点).
+    tagged = [(w, f) for w, f in tokens if f != "x"]
+    if any(f in ("v", "b") and len(w) > 1 and (k + 1 == len(tagged) or not (
+            len(tagged[k + 1][0]) == 1 or tagged[k + 1][1] in ("n", "vn"))) for k, (w, f) in enumerate(tagged)) \
+            or any(w in _RELATIONS for w in words):
+        return ""
+    return "".join(words)
+
+
+_RELATIONS = set("作为 成为 当作 评为 属于 位于 参加 参与 获得 得到 进入 加入 来自".split())
 _UNIT_ONLY = re.compile(f"(?:{MONEY_UNITS}|{MEASURE_UNITS}|大)")
 
 

@@ -45,7 +45,12 @@ def absent_entities(question: Question, articles: list[str]) -> list[Entity]:
 
 def verify(question: Question, evidence: list[Sentence], candidates: list[Candidate], articles: list[str],
            config: AnswerConfig) -> Verdict:
+    """`articles`: the squashed text of the article each retrieved passage comes from, by passage index."""
     if config.verify:
+        # A figure from an article about somebody else does not answer (a kindergarten's pupils are not
+        # counted in another town's report): a candidate's own article must mention every name asked about.
+        candidates = [c for c in candidates if c.sentence.passage >= len(articles)
+                      or not absent_entities(question, [articles[c.sentence.passage]])]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

@@ -1,14 +1,18 @@
-"""Index builds on disk: one directory per build, a manifest stamped into each, atomic swaps.
+"""The index on disk and its write path.
 
     index/
-      builds/<build_id>/{store.sqlite3, vectors.faiss, manifest.json}
-      current -> builds/<build_id>        (a symlink, replaced atomically)
-      models/                             (the rebuilt embedding model)
+      store.sqlite3        documents, chunks, FTS5, the embedding cache, segment bookkeeping (WAL mode)
+      segments/seg-*.faiss sealed vector segments, immutable once written
+      manifest.json        the build manifest, stamped after every write
+      models/              the rebuilt embedding model
 
-A write (add or remove documents) copies the live build into a private temporary directory, changes
-the copy, stamps its manifest, renames it into place and then swaps `current`. Readers keep the build
-they opened; a crash at any point leaves `current` at the previous, complete build. One writer at a
-time (an advisory file lock).
+A write (add or remove documents) is one SQLite transaction per document in the store: what it costs on disk
+is the document's rows and vectors, not a copy of the index. A reader sees a document whole or not at all, a
+committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
+are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
+of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). One writer
+at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
+the first write.
 """
 
 from __future__ import annotations
@@ -17,28 +21,27 @@ import fcntl
 import json
 import os
 import platform
-import shutil
 import sqlite3
 import time
-import uuid
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
 from rag import __version__
-from rag.checksums import file_sha256
 from rag.embedders import Embedder
+from rag.indexing import merging
+from rag.indexing.merging import MergePolicy
+from rag.indexing.segments import Segments
 from rag.indexing.store import DocumentInfo, Store, embed_text, text_hash
-from rag.indexing.vectors import VectorIndex, VectorInfo, VectorPolicy, build, info_dict
+from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
 
-STORE_FILE, VECTORS_FILE, MANIFEST_FILE = "store.sqlite3", "vectors.faiss", "manifest.json"
-KEEP_BUILDS = 3
+STORE_FILE, MANIFEST_FILE = "store.sqlite3", "manifest.json"
 
 
 class IndexStateError(RuntimeError):
@@ -59,12 +62,13 @@ class AddResult:
 
 @dataclass
 class Snapshot:
-    """A loaded, read-only build: what searches run against."""
+    """What searches run against: the store (read connection) and one immutable view of the segments."""
 
     path: Path
     manifest: dict
     store: Store
-    vectors: VectorIndex
+    vectors: Segments
+    generation: int
 
     @property
     def build_id(self) -> str:
@@ -75,52 +79,92 @@ class Snapshot:
 
 
 def _versions() -> dict:
-    import faiss
-    import jieba
+    """Versions of what shaped the index, read from package metadata (importing torch to ask would take
+    seconds on every write)."""
+    from importlib.metadata import PackageNotFoundError, version
 
-    out = {"rag": __version__, "python": platform.python_version(), "faiss": faiss.__version__,
-           "jieba": jieba.__version__, "sqlite": sqlite3.sqlite_version}
-    try:
-        import sentence_transformers
-        import torch
-
-        out.update(sentence_transformers=sentence_transformers.__version__, torch=torch.__version__)
-    except ImportError:  # pragma: no cover
-        pass
+    out = {"rag": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for package, name in (("faiss-cpu", "faiss"), ("jieba", "jieba"), ("sentence-transformers", "sentence_transformers"),
+                          ("torch", "torch"), ("onnxruntime", "onnxruntime")):
+        try:
+            out[name] = version(package)
+        except PackageNotFoundError:
+            pass
     return out
 
 
 class Index:
     def __init__(self, root: Path, embedder: Embedder, chunker: ChunkerConfig = ChunkerConfig(),
-                 policy: VectorPolicy = VectorPolicy()):
+                 policy: VectorPolicy = VectorPolicy(), merge_policy: MergePolicy = MergePolicy()):
         self.root = Path(root)
         self.embedder = embedder
         self.chunker = chunker
         self.policy = policy
+        self.merge_policy = merge_policy
 
     # -- reading ----------------------------------------------------------------------------------
     @property
-    def current(self) -> Path:
-        return self.root / "current"
+    def store_path(self) -> Path:
+        return self.root / STORE_FILE
 
     def exists(self) -> bool:
-        return (self.current / MANIFEST_FILE).exists()
+        return self.store_path.exists() or (self.root / "current" / MANIFEST_FILE).exists()
 
     def open(self) -> Snapshot:
-        if not self.exists():
-            raise NoIndex(f"no index at {self.root}; build one with `rag index PATH`")
-        path = self.current.resolve()
-        manifest = json.loads((path / MANIFEST_FILE).read_text())
-        self._check_model(manifest)
-        store = Store(path / STORE_FILE, readonly=True)
-        vectors = VectorIndex.load(path / VECTORS_FILE, VectorInfo(**manifest["vector_index"]))
-        return Snapshot(path=path, manifest=manifest, store=store, vectors=vectors)
+        if not self.store_path.exists():
+            if (self.root / "current" / MANIFEST_FILE).exists():
+                with self._lock():
+                    self._adopt_old_layout()
+            else:
+                raise NoIndex(f"no index at {self.root}; build one with `rag index PATH`")
+        store = Store(self.store_path, readonly=True)
+        self._check_model(store)
+        return self._view(store, None)
 
-    def _check_model(self, manifest: dict) -> None:
-        built = manifest["model"]["name"]
-        if built != self.embedder.name:
+    def refresh(self, snapshot: Snapshot) -> Snapshot:
+        """The snapshot itself while nothing was written since; else a new one sharing what did not change."""
+        if snapshot.store.generation() == snapshot.generation:
+            return snapshot
+        return self._view(snapshot.store, snapshot.vectors)
+
+    def _view(self, store: Store, previous: Segments | None) -> Snapshot:
+        for attempt in range(5):
+            generation = store.generation()
+            try:
+                segments = Segments.load(self.root, store, self.embedder.name, self.embedder.dim, previous)
+            except (FileNotFoundError, RuntimeError):  # a merge replaced a file between listing and reading
+                if attempt == 4:
+                    raise
+                time.sleep(0.05)
+                continue
+            if store.generation() == generation:
+                return Snapshot(self.root, self._manifest(store, segments, generation), store, segments, generation)
+        raise IndexStateError(f"the index at {self.root} kept changing while it was being opened; try again")
+
+    def _check_model(self, store: Store) -> None:
+        built = store.get_meta("model")
+        if built is not None and built != self.embedder.name:
             raise IndexStateError(f"the index at {self.root} was built with model '{built}' but the configured "
-                              f"model is '{self.embedder.name}'; rebuild it with `rag index --rebuild PATH`")
+                                  f"model is '{self.embedder.name}'; rebuild it with `rag index --rebuild PATH`")
+
+    def _manifest(self, store: Store, segments: Segments, generation: int) -> dict:
+        counts = store.counts()
+        return {
+            "build_id": f"g{generation}",
+            "generation": generation,
+            "created_at": store.get_meta("created_at") or "",
+            "updated_at": store.get_meta("updated_at") or "",
+            "model": {"name": self.embedder.name, "dim": self.embedder.dim,
+                      "query_prefix": getattr(self.embedder, "query_prefix", ""),
+                      "passage_prefix": getattr(self.embedder, "passage_prefix", "")},
+            "chunker": json.loads(store.get_meta("chunker") or json.dumps(self.chunker.as_dict())),
+            "analyzers": ["bigram", "jieba"],
+            "vector_index": segments.describe(),
+            "merge_policy": asdict(self.merge_policy),
+            "counts": {**counts, "vectors": segments.size},
+            "versions": _versions(),
+            "checksums": {f"segments/{r['file']}": r["sha256"] for r in store.segment_rows()},
+        }
 
     # -- writing ----------------------------------------------------------------------------------
     @contextmanager
@@ -137,95 +181,99 @@ class Index:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
-    def _write(self, fresh: bool = False) -> Iterator[tuple[Store, list[VectorIndex]]]:
-        builds = self.root / "builds"
+    def _write(self, fresh: bool = False) -> Iterator[Store]:
         with self._lock():
-            builds.mkdir(parents=True, exist_ok=True)
-            for stale in builds.glob(".tmp-*"):  # left by a run that was killed
-                shutil.rmtree(stale, ignore_errors=True)
-            build_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-            tmp = builds / f".tmp-{build_id}"
-            tmp.mkdir()
-            parent = None
+            self._adopt_old_layout()
+            if fresh:
+                self._clear()
+            store = Store(self.store_path)
             try:
-                if self.exists() and not fresh:
-                    old = self.current.resolve()
-                    parent = json.loads((old / MANIFEST_FILE).read_text())
-                    self._check_model(parent)
-                    src = sqlite3.connect(old / STORE_FILE)
-                    dst = sqlite3.connect(tmp / STORE_FILE)
-                    src.backup(dst)
-                    src.close()
-                    dst.close()
-                    vectors = VectorIndex.load(old / VECTORS_FILE, VectorInfo(**parent["vector_index"]))
-                else:
-                    vectors = VectorIndex(self.embedder.dim)
-                store = Store(tmp / STORE_FILE)
-                holder = [vectors]
-                yield store, holder
-                vectors = self._maybe_rebuild(store, holder[0])
-                vectors.save(tmp / VECTORS_FILE)
-                store.db.execute("VACUUM")
-                counts = store.counts()
-                store.close()
-                self._stamp(tmp, build_id, parent, vectors, counts)
-                final = builds / build_id
-                os.rename(tmp, final)
-                link = self.root / f".current-{build_id}"
-                os.symlink(Path("builds") / build_id, link)
-                os.replace(link, self.current)  # the atomic swap
-                self._prune(builds, keep=final)
+                self._check_model(store)
+                if store.get_meta("model") is None:
+                    with store.transaction():
+                        store.set_meta("model", self.embedder.name)
+                        store.set_meta("chunker", json.dumps(self.chunker.as_dict()))
+                        store.set_meta("created_at", _now())
+                merging.sweep(self.root, store)
+                yield store
+                merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
+                with store.transaction():
+                    store.set_meta("updated_at", _now())
+                self._stamp(store)
             finally:
-                shutil.rmtree(tmp, ignore_errors=True)
+                store.close()
 
-    def _maybe_rebuild(self, store: Store, vectors: VectorIndex) -> VectorIndex:
-        """Switch between exact and IVF when the collection crosses the policy's threshold."""
-        n = vectors.size
-        wants_ivf = n >= self.policy.ivf_threshold
-        is_ivf = vectors.info.kind == "ivf"
-        outgrown = is_ivf and n > 4 * (vectors.info.nlist / 4) ** 2  # 4x the size its lists were made for
-        rejected = vectors.info.ivf_rejected_at
-        retry = not rejected or n >= 2 * rejected  # IVF missed its recall target: try again at twice the size
-        if (wants_ivf == is_ivf or (wants_ivf and not retry)) and not outgrown:
-            return vectors
-        ids, vecs = store.all_vectors(self.embedder.name)
-        if vecs is None:
-            return VectorIndex(self.embedder.dim)
-        return build(ids, vecs, self.embedder.dim, self.policy)
+    def _clear(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.store_path}{suffix}").unlink(missing_ok=True)
+        merging_dir = self.root / "segments"
+        if merging_dir.exists():
+            for path in merging_dir.iterdir():
+                path.unlink()
 
-    def _stamp(self, path: Path, build_id: str, parent: dict | None, vectors: VectorIndex, counts: dict) -> None:
-        manifest = {
-            "build_id": build_id,
-            "parent": parent["build_id"] if parent else None,
-            "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "model": {"name": self.embedder.name, "dim": self.embedder.dim,
-                      "query_prefix": getattr(self.embedder, "query_prefix", ""),
-                      "passage_prefix": getattr(self.embedder, "passage_prefix", "")},
-            "chunker": self.chunker.as_dict(),
-            "analyzers": ["bigram", "jieba"],
-            "vector_index": info_dict(vectors.info),
-            "counts": {**counts, "vectors": vectors.size},
-            "versions": _versions(),
-            "checksums": {name: file_sha256(path / name) for name in (STORE_FILE, VECTORS_FILE)},
-        }
-        tmp = path / (MANIFEST_FILE + ".tmp")
+    def _adopt_old_layout(self) -> None:
+        """An index written before segments (`current -> builds/<id>/store.sqlite3`): its store becomes the
+        index's store; its chunks start fresh and are sealed on the next write."""
+        old = self.root / "current"
+        if self.store_path.exists() or not (old / STORE_FILE).exists():
+            return
+        src = sqlite3.connect(old.resolve() / STORE_FILE)
+        tmp = self.root / (STORE_FILE + ".adopting")
+        dst = sqlite3.connect(tmp)
+        src.backup(dst)
+        src.close()
+        dst.close()
+        store = Store(tmp)
+        manifest = json.loads((old / MANIFEST_FILE).read_text())
+        with store.transaction():
+            store.set_meta("model", manifest["model"]["name"])
+            store.set_meta("chunker", json.dumps(manifest["chunker"]))
+            store.set_meta("created_at", manifest.get("created_at", _now()))
+        store.close()
+        os.replace(tmp, self.store_path)
+
+    def _stamp(self, store: Store) -> None:
+        segments = Segments.load(self.root, store, self.embedder.name, self.embedder.dim)
+        manifest = self._manifest(store, segments, store.generation())
+        tmp = self.root / (MANIFEST_FILE + ".tmp")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path / MANIFEST_FILE)
+        os.replace(tmp, self.root / MANIFEST_FILE)
 
-    def _prune(self, builds: Path, keep: Path) -> None:
-        done = sorted((p for p in builds.iterdir() if not p.name.startswith(".") and p != keep),
-                      key=lambda p: p.name, reverse=True)
-        for old in done[KEEP_BUILDS - 1 :]:
-            shutil.rmtree(old, ignore_errors=True)
+    def merge(self) -> int | None:
+        """Rewrite segments heavy with tombstones, or too many small ones; run in the background after writes."""
+        with self._lock():
+            store = Store(self.store_path)
+            try:
+                merging.sweep(self.root, store)
+                merged = merging.merge(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
+                                       self.merge_policy)
+                if merged is not None:
+                    self._stamp(store)
+                return merged
+            finally:
+                store.close()
+
+    def seal(self) -> int | None:
+        """Seal the fresh chunks now, however few (`rag compact`)."""
+        with self._lock():
+            store = Store(self.store_path)
+            try:
+                sealed = merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
+                                      self.merge_policy, force=True)
+                self._stamp(store)
+                return sealed
+            finally:
+                store.close()
 
     # -- the operations -----------------------------------------------------------------------------
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
             rebuild: bool = False) -> list[AddResult]:
-        """Index sources; a source whose doc id is already indexed with other content replaces it."""
+        """Index sources; a source whose doc id is already indexed with other content replaces it. Each
+        document is committed on its own: once its result is reported it is durable and searchable."""
         results: list[AddResult] = []
-        with self._write(fresh=rebuild) as (store, holder):
+        with self._write(fresh=rebuild) as store:
             for source in sources:
                 known = store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
@@ -235,16 +283,18 @@ class Index:
                     continue
                 articles = split_articles(source.doc_id, source.text)
                 chunks = [c for a in articles for c in chunk_article(a, self.chunker)]
-                vectors = self._embed(store, [embed_text(c) for c in chunks])
+                texts = [embed_text(c) for c in chunks]
+                vectors = self._embed(store, texts)
                 with store.transaction():
+                    store.put_vectors(self.embedder.name, dict(zip(map(text_hash, texts), vectors)))
                     if known is not None:
-                        holder[0].remove(store.remove_document(source.doc_id))
-                    ids = store.add_document(source, articles, chunks)
-                    holder[0].add(np.asarray(ids, dtype=np.int64), vectors)
+                        store.remove_document(source.doc_id)
+                    store.add_document(source, articles, chunks)
+                    store.prune_embeddings()
+                    store.bump_generation()
                 results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles), len(chunks)))
                 if progress:
                     progress(1)
-            store.prune_embeddings()
         return results
 
     def _embed(self, store: Store, texts: list[str]) -> np.ndarray:
@@ -253,22 +303,25 @@ class Index:
         todo = [i for i, h in enumerate(hashes) if h not in cached]
         if todo:
             fresh = self.embedder.embed_passages([texts[i] for i in todo])
-            new = {hashes[i]: fresh[j] for j, i in enumerate(todo)}
-            store.put_vectors(self.embedder.name, new)
-            cached.update(new)
+            cached.update({hashes[i]: fresh[j] for j, i in enumerate(todo)})
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
-        """Remove documents; every id must be indexed (nothing changes otherwise)."""
-        with self._write() as (store, holder):
+        """Remove documents; every id must be indexed (nothing changes otherwise). One transaction for all."""
+        with self._write() as store:
             docs = [store.document(d) for d in doc_ids]
             missing = [d for d, info in zip(doc_ids, docs) if info is None]
             if missing:
                 raise KeyError(f"no such document: {', '.join(missing)}")
             with store.transaction():
                 for doc_id in doc_ids:
-                    holder[0].remove(store.remove_document(doc_id))
-            store.prune_embeddings()
+                    store.remove_document(doc_id)
+                store.prune_embeddings()
+                store.bump_generation()
         return [d for d in docs if d is not None]
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

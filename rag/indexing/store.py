@@ -1,5 +1,10 @@
-"""The SQLite store of one index build: documents, articles, chunks, the FTS5 lexical index, and the
-embedding cache (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing)."""
+"""The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index, the embedding cache
+(vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing), and the bookkeeping of
+the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
+tombstones of deleted chunks still inside a sealed segment.
+
+The database runs in WAL mode with full synchronous commits: a committed write is durable, readers are not
+blocked by the writer, and each write is one transaction that a reader sees whole or not at all."""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, chars INTEGER NOT NULL,
     articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS sources (doc_id TEXT PRIMARY KEY, text TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS formats (doc_id TEXT PRIMARY KEY, format TEXT NOT NULL, encoding TEXT);
 CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, ordinal INTEGER NOT NULL, title TEXT NOT NULL,
     title_source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
@@ -38,7 +44,14 @@ CREATE TABLE IF NOT EXISTS page_lines (
 CREATE INDEX IF NOT EXISTS page_lines_doc ON page_lines(doc_id, start);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
+    info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
+CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+# Added after the first release: an index written before segments existed gains the column on open.
+MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEGER")]
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -55,19 +68,35 @@ class DocumentInfo:
     articles: int
     chunks: int
     added_at: str
+    format: str = "text"  # text, markdown, pdf, docx, html, image
+    encoding: str | None = None  # what a text file was read in
 
 
 class Store:
     def __init__(self, path: Path, readonly: bool = False):
         self.path = path
-        uri = f"file:{path}?mode=ro" if readonly else f"file:{path}"
-        self.db = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        # A reader opens read-write but sets query_only: a read-only URI cannot attach to a WAL database whose
+        # shared-memory file the last writer removed.
+        self.db = sqlite3.connect(f"file:{path}", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self._lock = threading.Lock()  # one connection shared by the server's threads
-        if not readonly:
+        self._released: set[str] = set()  # embedding hashes of removed chunks, pruned at the end of a write
+        if readonly:
+            self.db.execute("PRAGMA query_only=ON")
+        else:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(SCHEMA)
+            for table, column, sql in MIGRATIONS:
+                if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
+                    self.db.execute(sql)
+            self.db.execute("CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment)")
+        # An index built before formats were kept opens read-only without the table: its documents are text.
+        has_formats = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'formats'").fetchone() is not None
+        self._documents_sql = ("SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d "
+                               "LEFT JOIN formats f USING (doc_id)") if has_formats else "SELECT * FROM documents"
         # A build written before page storage existed has no page tables: its documents have no pages.
-        self._paged = bool(self._rows("SELECT 1 FROM sqlite_master WHERE name = 'pages'"))
+        self._paged = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone())
 
     def close(self) -> None:
         self.db.close()
@@ -78,10 +107,10 @@ class Store:
             return self.db.execute(sql, params).fetchall()
 
     def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(**dict(r)) for r in self._rows("SELECT * FROM documents ORDER BY doc_id")]
+        return [DocumentInfo(**dict(r)) for r in self._rows(f"{self._documents_sql} ORDER BY doc_id")]
 
     def document(self, doc_id: str) -> DocumentInfo | None:
-        rows = self._rows("SELECT * FROM documents WHERE doc_id = ?", (doc_id,))
+        rows = self._rows(f"{self._documents_sql} WHERE doc_id = ?", (doc_id,))
         return DocumentInfo(**dict(rows[0])) if rows else None
 
     def source_text(self, doc_id: str) -> str | None:
@@ -155,15 +184,7 @@ class Store:
             out.update({r["text_hash"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
         return out
 
-    def all_vectors(self, model: str) -> tuple[np.ndarray, np.ndarray]:
-        """(row ids, vectors) of every chunk, from the embedding cache."""
-        rows = self._rows("SELECT c.id, e.vector FROM chunks c JOIN embeddings e "
-                          "ON e.text_hash = c.embed_hash AND e.model = ? ORDER BY c.id", (model,))
-        ids = np.array([r["id"] for r in rows], dtype=np.int64)
-        vecs = np.stack([np.frombuffer(r["vector"], dtype=np.float32) for r in rows]) if rows else None
-        return ids, vecs
-
-    # -- writes (only ever on a build's private copy) ------------------------------------------
+    # -- writes (by the one writer, inside a transaction) --------------------------------------------
     def transaction(self):
         return _Transaction(self)
 
@@ -176,20 +197,29 @@ class Store:
         self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks) VALUES (?,?,?,?,?,?)",
                         (source.doc_id, source.path, source.sha256, len(source.text), len(articles), len(chunks)))
         self.db.execute("INSERT INTO sources VALUES (?, ?)", (source.doc_id, source.text))
+        markdown = source.kind == "text" and source.doc_id.lower().endswith(".md")
+        self.db.execute("INSERT INTO formats VALUES (?, ?, ?)",
+                        (source.doc_id, "markdown" if markdown else source.kind, source.encoding))
         self.db.executemany("INSERT INTO articles VALUES (?,?,?,?,?,?,?)", [
             (a.article_id, a.doc_id, a.ordinal, a.title, a.title_source, a.start, a.end) for a in articles])
         ids = []
+        # Row ids are never reused: a sealed segment may still hold the vector of a deleted row (a tombstone),
+        # and SQLite would hand the highest deleted id to the next insert.
+        last = max(int(self.get_meta("last_chunk_id") or 0),
+                   self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
         for c in chunks:
-            cur = self.db.execute(
-                "INSERT INTO chunks (chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
+            last += 1
+            self.db.execute(
+                "INSERT INTO chunks (id, chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (last, c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
                  text_hash(embed_text(c))))
-            rowid = cur.lastrowid
+            rowid = last
             lexical = f"{c.title}\n{c.text}"
             self.db.execute("INSERT INTO chunks_fts (rowid, bigram, jieba) VALUES (?, ?, ?)",
                             (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
             ids.append(rowid)
+        self.set_meta("last_chunk_id", str(last))
         self._add_pages(source)
         return ids
 
@@ -200,15 +230,80 @@ class Store:
             (source.doc_id, p.number, ln.start, ln.end, *ln.box) for p in source.pages for ln in p.lines])
 
     def remove_document(self, doc_id: str) -> list[int]:
-        ids = [r["id"] for r in self.db.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        """Delete a document's rows; its chunks inside sealed segments become tombstones, and the cached vectors
+        no other chunk uses are dropped."""
+        rows = self.db.execute("SELECT id, segment, embed_hash FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
+        ids = [r["id"] for r in rows]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-        for table in ("chunks", "articles", "sources", "documents", "pages", "page_lines"):
+        self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
+                            [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
+        for table in ("chunks", "articles", "sources", "formats", "documents", "pages", "page_lines"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
+        self._released.update(r["embed_hash"] for r in rows)
         return ids
 
     def prune_embeddings(self) -> None:
-        """Drop cached vectors that no chunk uses any more."""
-        self.db.execute("DELETE FROM embeddings WHERE text_hash NOT IN (SELECT embed_hash FROM chunks)")
+        """Drop the cached vectors of removed chunks that no chunk uses any more (after any re-add, so that a
+        replaced document keeps the vectors of its unchanged text)."""
+        self.db.executemany("DELETE FROM embeddings WHERE text_hash = ? AND NOT EXISTS "
+                            "(SELECT 1 FROM chunks WHERE embed_hash = ?)", [(h, h) for h in self._released])
+        self._released.clear()
+
+    # -- segments ---------------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        rows = self._rows("SELECT value FROM meta WHERE key = ?", (key,))
+        return rows[0]["value"] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def generation(self) -> int:
+        """A number every committed write raises: readers compare it to know their view is stale."""
+        return int(self.get_meta("generation") or 0)
+
+    def bump_generation(self) -> None:
+        self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
+                        "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+    def fresh_ids(self) -> np.ndarray:
+        """Row ids of the chunks not yet sealed into a segment."""
+        rows = self._rows("SELECT id FROM chunks WHERE segment IS NULL ORDER BY id")
+        return np.array([r["id"] for r in rows], dtype=np.int64)
+
+    def vectors_of(self, model: str, ids: Sequence[int]) -> np.ndarray:
+        """The vectors of these chunk rows, in their order."""
+        out: dict[int, np.ndarray] = {}
+        ids = [int(i) for i in ids]
+        for i in range(0, len(ids), 900):
+            batch = ids[i: i + 900]
+            rows = self._rows(f"SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.text_hash = c.embed_hash "
+                              f"AND e.model = ? WHERE c.id IN ({','.join('?' * len(batch))})", [model, *batch])
+            out.update({r["id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
+        return np.stack([out[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+
+    def segment_rows(self) -> list[dict]:
+        return [dict(r) for r in self._rows("SELECT * FROM segments ORDER BY id")]
+
+    def segment_chunk_ids(self, segment: int) -> np.ndarray:
+        rows = self._rows("SELECT id FROM chunks WHERE segment = ? ORDER BY id", (segment,))
+        return np.array([r["id"] for r in rows], dtype=np.int64)
+
+    def tombstones(self) -> dict[int, np.ndarray]:
+        """Deleted row ids still inside each sealed segment."""
+        out: dict[int, list[int]] = {}
+        for r in self._rows("SELECT rowid, segment FROM tombstones"):
+            out.setdefault(r["segment"], []).append(r["rowid"])
+        return {seg: np.array(ids, dtype=np.int64) for seg, ids in out.items()}
+
+    def add_segment(self, segment: int, file: str, kind: str, info: str, sha256: str, ids: Sequence[int]) -> None:
+        self.db.execute("INSERT INTO segments (id, file, kind, count, info, sha256) VALUES (?,?,?,?,?,?)",
+                        (segment, file, kind, len(ids), info, sha256))
+        self.db.executemany("UPDATE chunks SET segment = ? WHERE id = ?", [(segment, int(i)) for i in ids])
+
+    def drop_segments(self, segments: Sequence[int]) -> None:
+        for seg in segments:
+            self.db.execute("DELETE FROM segments WHERE id = ?", (seg,))
+            self.db.execute("DELETE FROM tombstones WHERE segment = ?", (seg,))
 
 
 class _Transaction:

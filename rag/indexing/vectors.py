@@ -58,18 +58,27 @@ class VectorIndex:
         if ids:
             self.index.remove_ids(faiss.IDSelectorBatch(np.asarray(ids, dtype=np.int64)))
 
-    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None,
+               excluded: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """Top k (id, score); only ids in `allowed` when given, never ids in `excluded` (tombstones)."""
         if self.size == 0 or k <= 0:
             return []
-        params = None
+        selector = None
         if allowed is not None:
             if not allowed:
                 return []
             selector = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
-            params = (faiss.SearchParametersIVF(sel=selector, nprobe=self.info.nprobe) if self.info.kind == "ivf"
-                      else faiss.SearchParameters(sel=selector))
-        elif self.info.kind == "ivf":
-            params = faiss.SearchParametersIVF(nprobe=self.info.nprobe)
+        elif excluded is not None and len(excluded):
+            # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
+            inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
+            selector = faiss.IDSelectorNot(inner)
+            selector.inner = inner
+        params = None
+        if self.info.kind == "ivf":
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.info.nprobe) if selector \
+                else faiss.SearchParametersIVF(nprobe=self.info.nprobe)
+        elif selector is not None:
+            params = faiss.SearchParameters(sel=selector)
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 

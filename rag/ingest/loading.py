@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import hashlib
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md")
+# Extension -> the kind of content it promises, and the reader module (rag.ingest.readers.KIND) that reads it.
+KINDS = {
+    ".txt": "text", ".md": "text",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html", ".htm": "html",
+    ".png": "image", ".jpg": "image", ".jpeg": "image", ".tif": "image", ".tiff": "image",
+}
+SUPPORTED_SUFFIXES = tuple(KINDS)
 MAX_BYTES = 20 * 1024 * 1024
 
 
@@ -45,24 +53,34 @@ class Source:
     pages: tuple[Page, ...] = ()  # empty for text formats
 
 
-def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
-    """Validate and decode an uploaded or read file; slow readers report (stage, n, of) to `progress`."""
-    suffix = Path(name).suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        raise LoadError(f"{name}: unsupported file type '{suffix or '(none)'}'; "
-                        f"supported: {', '.join(SUPPORTED_SUFFIXES)}")
+def check(name: str, data: bytes) -> None:
+    """The quick checks, before anything slow: size, emptiness, an extension that lies, a PDF that cannot open.
+
+    The API runs them before it queues an upload, so a bad file is a 4xx at once rather than a failed job.
+    """
+    # Imported here: the readers build the Source, Page and Line defined above.
+    from rag.ingest.readers.factory import reader_for
+
     if len(data) > MAX_BYTES:
         raise LoadError(f"{name}: file is {len(data)} bytes, over the limit of {MAX_BYTES}")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LoadError(f"{name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-                        "convert it to UTF-8 first") from None
-    if not text.strip():
-        raise LoadError(f"{name}: file is empty")
-    if "\x00" in text:
+    if not data:
+        raise LoadError(f"{name}: file is empty (0 bytes)")
+    reader = reader_for(name, data)
+    if hasattr(reader, "check"):
+        reader.check(name, data)
+
+
+def decode(name: str, data: bytes, progress: Callable[[str, int, int], None] | None = None) -> Source:
+    """Validate and decode an uploaded or read file; slow readers report (stage, n, of) to `progress`."""
+    from rag.ingest.readers.factory import reader_for
+
+    check(name, data)
+    source = reader_for(name, data).read(name, data, progress)
+    if not source.text.strip():
+        raise LoadError(f"{name}: file is empty (no text in it)")
+    if "\x00" in source.text:
         raise LoadError(f"{name}: contains NUL characters; is it a binary file?")
-    return Source(doc_id=Path(name).name, text=text, sha256=hashlib.sha256(data).hexdigest(), path=name)
+    return source
 
 
 def read(path: Path) -> Source:
@@ -70,8 +88,7 @@ def read(path: Path) -> Source:
         raise LoadError(f"{path}: no such file")
     if not path.is_file():
         raise LoadError(f"{path}: not a file")
-    source = decode(path.name, path.read_bytes())
-    return Source(doc_id=source.doc_id, text=source.text, sha256=source.sha256, path=str(path))
+    return dataclasses.replace(decode(path.name, path.read_bytes()), path=str(path))
 
 
 def expand(paths: list[Path]) -> list[Path]:

@@ -55,3 +55,18 @@ def test_index_then_remove(run, tmp_path):
     assert r.exit_code == 0 and "added     page.txt" in r.output
     r = run("--index-dir", str(idx), "remove", "page.txt")
     assert r.exit_code == 0 and "removed page.txt" in r.output
+
+
+def test_index_a_directory_of_formats(run, tmp_path):
+    from rag.evaluation import documents
+
+    stories = [documents.Story("社区理发志愿服务", ("本报讯（记者）近日，某市举办了社区理发志愿服务活动，为老人免费理发。",))]
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "old.txt").write_bytes("本报讯 某市开展旧书回收志愿服务活动，居民踊跃参加。".encode("gbk"))
+    (tmp_path / "docs" / "paper.docx").write_bytes(documents.docx(stories))
+    (tmp_path / "docs" / "page.pdf").write_bytes(documents.pdf(stories))
+    (tmp_path / "docs" / "site.html").write_bytes(documents.html(stories, "第一版"))
+    r = run("--index-dir", str(tmp_path / "idx"), "index", str(tmp_path / "docs"))
+    assert r.exit_code == 0, r.output
+    for name in ("old.txt", "paper.docx", "page.pdf", "site.html"):
+        assert f"added     {name}: 1 articles" in r.output

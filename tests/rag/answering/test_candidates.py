@@ -74,3 +74,36 @@ def test_untyped_questions_have_no_candidates():
                                          ("近91万人", 910000)])
 def test_numeric_value(text, value):
     assert numeric_value(text) == value
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("曲靖建成了多少个新时代文明实践站？", "全市共建成新时代文明实践中心9个、新时代文明实践所138个、新时代文明实践站1680个。", "1680个"),
+    ("2020年曲靖评出了多少名文明市民？", "评选季度曲靖好人60名、年度曲靖好人19名、文明市民971名。", "971名"),
+    ("曲靖给多少个乡镇和街道配齐了宣传委员？", "配齐全市137个乡（镇、街道）宣传委员、1679个村（社区）宣传员。", "137个"),
+    ("海淀在多少家单位设了文明实践基地？", "发挥区文明委111家成员单位的力量，在100家单位设立了文明实践基地。", "100家"),
+])
+def test_in_an_enumeration_a_count_belongs_to_the_noun_printed_against_it(question, sentence, expected):
+    assert extract(analyse(question), _sentences(sentence))[0].text == expected
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    # the name asked about is set aside; an admin chain is read whole although jieba cuts it apart
+    ("峡江县的育苗工厂在哪个村？", "在峡江县金江乡庙下村的育苗工厂内，村民在繁育种苗。", "金江乡庙下村"),
+    ("成都的采风行活动在什么地方启动？", "采风行活动在四川省成都市劳动人民文化宫启动，将持续一个月。", "劳动人民文化宫"),
+    # a common noun is no name
+    ("徐家汇街道哪个老小区被称为城市低洼地？", "城市“低洼地”——徐家汇街道辖区内的老旧小区乐山新村。", "老旧小区乐山新村"),
+    # a name says what it is, and echoes the question's words
+    ("平城区领导干部学党史的课堂叫什么？", "打造“经典课堂”深入学，打造“领导课堂”带头学。", "“领导课堂”"),
+    # 是谁 without a role: a team may answer
+    ("给环卫工人送饭的是谁？", "几十年来为环卫工人送饭，诞生了“宝怡乐”志愿者团队。", "宝怡乐"),
+])
+def test_names_of_places_works_and_teams(question, sentence, expected):
+    assert extract(analyse(question), _sentences(sentence))[0].text == expected
+
+
+def test_a_sentence_inherits_part_of_its_neighbours_score():
+    q = analyse("给社区老人送了几十年爱心餐的是哪支志愿队？")
+    about = Sentence(0, 0, 20, "几十年来坚持给社区老人送爱心餐。", 0.9)
+    named = Sentence(0, 20, 40, "诞生了“宝怡乐”志愿者团队。", 0.5)
+    other = Sentence(1, 0, 20, "成立了“江南匠心坊”志愿服务队。", 0.6)
+    assert extract(q, [about, other, named])[0].text == "宝怡乐"

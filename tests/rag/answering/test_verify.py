@@ -63,3 +63,14 @@ def test_verification_can_be_turned_off():
     evidence = _evidence("白银市组建志愿服务队伍1858支。")
     v = verify(q, evidence, extract(q, evidence), [ARTICLE], AnswerConfig(verify=False))
     assert v.reason is None
+
+
+def test_a_figure_from_an_article_about_another_place_does_not_answer():
+    q = analyse("白银市组建了多少支志愿服务队伍？")
+    evidence = [Sentence(0, 0, 14, "德令哈市组建志愿服务队伍300支。", 0.9),
+                Sentence(1, 0, 14, "白银市组建志愿服务队伍1858支。", 0.8)]
+    other = squash("德令哈市：志愿服务队伍300支。")
+    v = verify(q, evidence, extract(q, evidence), [other, ARTICLE], CONFIG)
+    assert v.reason is None and v.best.text == "1858支"
+    v = verify(q, evidence[:1], extract(q, evidence[:1]), [other, ARTICLE], CONFIG)
+    assert v.reason is RefusalReason.NO_TYPED_ANSWER

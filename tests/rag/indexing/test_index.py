@@ -35,10 +35,12 @@ def test_manifest_records_the_build(seeds_index_dir, embedder):
     m = snap.manifest
     assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384
     assert m["counts"]["documents"] == 5 and m["counts"]["chunks"] == m["counts"]["vectors"] > 50
-    assert m["chunker"]["size"] == 250 and m["vector_index"]["kind"] == "flat"
+    assert m["chunker"]["size"] == 250 and m["vector_index"]["kind"] == "segmented"
     assert {"faiss", "jieba", "python", "sentence_transformers", "torch"} <= set(m["versions"])
+    on_disk = json.loads((seeds_index_dir / "manifest.json").read_text())
+    assert on_disk["build_id"] == m["build_id"] and on_disk["counts"] == m["counts"]
     for name, digest in m["checksums"].items():
-        assert file_sha256(snap.path / name) == digest
+        assert file_sha256(seeds_index_dir / name) == digest
 
 
 def test_add_remove_round_trip(index_copy, embedder):
@@ -121,8 +123,7 @@ def test_ivf_above_the_threshold_keeps_recall(tmp_path):
     assert all(i in (200, 201) for i, _ in index.search(vecs[100], 5, allowed=[200, 201]))
 
 
-def test_a_killed_indexing_run_leaves_the_previous_index(index_copy, tmp_path, embedder):
-    before = json.loads((index_copy / "current" / "manifest.json").read_text())
+def test_a_killed_indexing_run_leaves_whole_documents(index_copy, tmp_path, embedder):
     docs = tmp_path / "more"
     docs.mkdir()
     for i in range(6):
@@ -131,20 +132,21 @@ def test_a_killed_indexing_run_leaves_the_previous_index(index_copy, tmp_path, e
     env = {**os.environ, "RAG_INDEX_DIR": str(index_copy), "RAG_MODEL_DIR": str(MODEL_CACHE)}
     proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index", str(docs)], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and not list((index_copy / "builds").glob(".tmp-*")):
+    index = Index(index_copy, embedder)
+    deadline = time.time() + 180
+    while time.time() < deadline and index.open().store.counts()["documents"] <= 6:
         time.sleep(0.2)
-    assert list((index_copy / "builds").glob(".tmp-*")), "the indexing run never started writing"
-    time.sleep(2)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    after = json.loads((index_copy / "current" / "manifest.json").read_text())
-    assert after["build_id"] == before["build_id"]
-    index = Index(index_copy, embedder)
-    assert index.open().store.counts()["documents"] == 5
-    # The next write clears what the killed run left behind.
+    snap = index.open()
+    store = snap.store
+    assert 6 < store.counts()["documents"] < 35, "the kill did not land in the middle of the run"
+    for doc in store.documents():  # every committed document is whole: its chunks, its vectors
+        assert len(store.chunk_rows([doc.doc_id])) == doc.chunks
+    assert snap.vectors.size == store.counts()["chunks"]
+    n = store.counts()["documents"]
     index.remove(["000_323516209898d752.txt"])
-    assert not list((index_copy / "builds").glob(".tmp-*"))
+    assert index.open().store.counts()["documents"] == n - 1
 
 
 def test_ivf_that_misses_the_recall_target_falls_back_to_exact():

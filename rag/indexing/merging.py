@@ -1,0 +1,113 @@
+"""Sealing and merging segments (the background half of the write path).
+
+Sealing turns the fresh chunks into an immutable segment file once there are `seal_at` of them; merging
+rewrites segments that carry too many tombstones, or too many small segments, into one. Both write the new
+file first (temporary name, fsync, rename), then record it in the store in one transaction, then unlink the
+files they replaced: a crash at any point leaves the store pointing at complete files only, and the files it
+no longer lists are removed by `sweep` on the next write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from rag.checksums import file_sha256
+from rag.indexing.segments import SEGMENTS_DIR
+from rag.indexing.store import Store
+from rag.indexing.vectors import VectorPolicy, build
+
+
+@dataclass(frozen=True)
+class MergePolicy:
+    seal_at: int = 20_000  # fresh chunks searched exactly in memory before they are sealed into a file
+    max_deleted: float = 0.2  # share of tombstones at which a segment is rewritten without them
+    max_segments: int = 8  # above this, the smallest segments are merged together
+
+    def __post_init__(self):
+        if self.seal_at < 1:
+            raise ValueError(f"seal_at must be at least 1, got {self.seal_at}")
+        if not 0 < self.max_deleted <= 1:
+            raise ValueError(f"max_deleted must be in (0, 1], got {self.max_deleted}")
+        if self.max_segments < 2:
+            raise ValueError(f"max_segments must be at least 2, got {self.max_segments}")
+
+
+def sweep(root: Path, store: Store) -> None:
+    """Remove segment files the store does not list (left by a crash between writing and recording)."""
+    folder = root / SEGMENTS_DIR
+    if not folder.exists():
+        return
+    listed = {row["file"] for row in store.segment_rows()}
+    for path in folder.iterdir():
+        if path.name not in listed:
+            path.unlink(missing_ok=True)
+
+
+def seal(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy, policy: MergePolicy,
+         force: bool = False) -> int | None:
+    """Seal the fresh chunks into a segment when there are enough of them (or any, with `force`)."""
+    ids = store.fresh_ids()
+    if len(ids) == 0 or (len(ids) < policy.seal_at and not force):
+        return None
+    return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=[])
+
+
+def merge(root: Path, store: Store, model: str, dim: int, vectors: VectorPolicy, policy: MergePolicy) -> int | None:
+    """Rewrite the segments that need it into one; None when none does."""
+    rows = store.segment_rows()
+    dead = {seg: len(ids) for seg, ids in store.tombstones().items()}
+    chosen = [r["id"] for r in rows if dead.get(r["id"], 0) > policy.max_deleted * r["count"]]
+    if len(rows) > policy.max_segments:
+        small = sorted(rows, key=lambda r: r["count"])[: len(rows) - policy.max_segments + 1]
+        chosen = sorted(set(chosen) | {r["id"] for r in small})
+    if not chosen:
+        return None
+    ids = np.concatenate([store.segment_chunk_ids(seg) for seg in chosen])
+    if len(ids) == 0:
+        return _record(root, store, None, chosen)
+    return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=chosen)
+
+
+def _write(root: Path, store: Store, ids: np.ndarray, vecs: np.ndarray, dim: int, policy: VectorPolicy,
+           replaces: list[int]) -> int:
+    folder = root / SEGMENTS_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    segment = int(store.get_meta("last_segment") or 0) + 1
+    index = build(ids, vecs, dim, policy)
+    name = f"seg-{segment:06d}.faiss"
+    tmp = folder / (name + ".tmp")
+    index.save(tmp)
+    with tmp.open("rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, folder / name)
+    _fsync_dir(folder)
+    row = {"file": name, "kind": index.info.kind, "info": json.dumps(asdict(index.info)),
+           "sha256": file_sha256(folder / name), "ids": ids}
+    return _record(root, store, (segment, row), replaces)
+
+
+def _record(root: Path, store: Store, new: tuple[int, dict] | None, replaces: list[int]) -> int | None:
+    old_files = [r["file"] for r in store.segment_rows() if r["id"] in replaces]
+    with store.transaction():
+        if new is not None:
+            segment, row = new
+            store.set_meta("last_segment", str(segment))
+            store.add_segment(segment, row["file"], row["kind"], row["info"], row["sha256"], row["ids"])
+        store.drop_segments(replaces)
+        store.bump_generation()
+    for name in old_files:  # readers hold the vectors in memory; the files are no longer listed
+        (root / SEGMENTS_DIR / name).unlink(missing_ok=True)
+    return new[0] if new else None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
