@@ -31,6 +31,7 @@ from PIL import Image
 from rag.ingest.loading import Box, Line
 
 HEADLINE_RATIO = 1.4
+SECTION_GAP = 1.2  # blank height, in body line heights, that separates two stories across the page
 MIN_SCORE = 0.5  # recognitions less sure than this are mostly specks and rules read as text
 
 
@@ -158,6 +159,14 @@ def reading_order(boxes: list[TextBox], gutter: float | None = None) -> list[lis
         return []
     if gutter is None:  # a gutter is wider than the space between two words of one line
         gutter = 0.8 * statistics.median(b.height for b in boxes)
+    # A blank strip across the whole width, taller than a line, ends one story and starts the next: cut there
+    # before looking for columns, or a gutter running down both stories would read one column of each
+    # before the other column of the first.
+    breaks = _gaps([(b.box[1], b.box[3]) for b in boxes], SECTION_GAP * gutter / 0.8)
+    if breaks:
+        edges = [-np.inf, *breaks, np.inf]
+        blocks = [[b for b in boxes if lo <= (b.box[1] + b.box[3]) / 2 < hi] for lo, hi in zip(edges, edges[1:])]
+        return [row for block in blocks for row in reading_order(block, gutter)]
     columns = _columns(boxes, gutter)
     if len(columns) > 1:
         return [row for col in columns for row in reading_order(col, gutter)]

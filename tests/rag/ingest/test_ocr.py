@@ -26,6 +26,17 @@ def test_columns_are_read_down_before_across_and_a_spanning_headline_first():
     assert order == ["标题", "左一", "左二", "左三", "右一", "右二", "下篇标题", "下左", "下右"]
 
 
+def test_a_story_ending_across_the_page_is_read_before_the_next_even_where_a_gutter_runs_through_both():
+    # The first story fills three columns (the third ends short); the next story's headline spans only the first
+    # two columns, so a gutter runs down the whole page beside it: the blank band across the page comes first.
+    boxes = [_box("甲一", 10, 10, 200, 30), _box("甲二", 10, 40, 200, 60), _box("乙一", 220, 10, 410, 30),
+             _box("乙二", 220, 40, 410, 60), _box("丙一", 430, 10, 620, 30),
+             _box("新标题", 10, 100, 400, 140),
+             _box("下一", 10, 150, 200, 170), _box("下二", 220, 150, 410, 170), _box("下三", 430, 150, 620, 170)]
+    order = ["".join(b.text for b in row) for row in reading_order(boxes)]
+    assert order == ["甲一", "甲二", "乙一", "乙二", "丙一", "新标题", "下一", "下二", "下三"]
+
+
 def test_large_type_becomes_a_heading_line_and_offsets_point_at_each_box():
     boxes = [_box("大字标题", 10, 10, 300, 50), _box("正文第一行", 10, 60, 200, 80),
              _box("正文第二行", 10, 90, 200, 110), _box("同一行", 208, 90, 300, 110)]
