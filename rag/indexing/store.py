@@ -147,7 +147,8 @@ class Store:
 
     def collections(self) -> list[CollectionInfo]:
         if not self._collections:
-            return [CollectionInfo(DEFAULT_COLLECTION, "", "", self.counts()["documents"], self.counts()["chunks"])]
+            (r,) = self._rows("SELECT count(*) AS n, coalesce(sum(chunks), 0) AS chunks FROM documents")
+            return [CollectionInfo(DEFAULT_COLLECTION, "", "", r["n"], r["chunks"])]
         return [CollectionInfo(**dict(r)) for r in self._rows(
             "SELECT c.name, c.description, c.created_at, count(d.doc_id) AS documents, "
             "coalesce(sum(d.chunks), 0) AS chunks FROM collections c LEFT JOIN documents d ON d.collection = c.name "

@@ -92,3 +92,25 @@ def test_a_build_from_before_page_storage_reads_as_having_no_pages(tmp_path):
     db.close()
     old = Store(tmp_path / "old.sqlite", readonly=True)
     assert old.page_count("a.txt") == 0 and old.page_image("a.txt", 1) is None and old.locate("a.txt", 0, 9) == []
+
+
+def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, "
+               "chars INTEGER NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL)")
+    db.execute("INSERT INTO documents VALUES ('a.txt', 'a.txt', 'x', 10, 1, 1, '2026-01-01')")
+    db.commit()
+    db.close()
+    from rag.search.filters import Filters
+
+    readonly = Store(path, readonly=True)  # nothing migrated yet: one collection, no metadata
+    assert [c.name for c in readonly.collections()] == ["default"]
+    assert readonly.allowed_rows(Filters(papers=("某报",))) == []
+    readonly.close()
+    store = Store(path)
+    (doc,) = store.documents()
+    assert doc.collection == "default" and doc.meta.date is None and doc.meta.authors == ()
+    assert [(c.name, c.documents) for c in store.collections()] == [("default", 1)]
+    assert store.allowed_rows(Filters()) is None  # everything is in the default collection: no filter at all
