@@ -18,8 +18,9 @@
     position: script.getAttribute("data-position") === "left" ? "left" : "right",
     key: script.getAttribute("data-key") || "",
     mode: script.getAttribute("data-mode") === "page" ? "page" : "float",
+    collection: script.getAttribute("data-collection") || "",  // answer from this collection only
   };
-  var storeKey = "rag-zh-widget:" + cfg.api;
+  var storeKey = "rag-zh-widget:" + cfg.api + (cfg.collection ? ":" + cfg.collection : "");
 
   var css = [
     ":host{all:initial}",
@@ -193,6 +194,10 @@
     var p = document.createElement("div"); p.className = "passage";
     var crop = c.page && c.boxes && c.boxes.length ? pageCrop(c) : null;
     if (crop) src.textContent = "来源：" + c.doc_id + "（第 " + c.page + " 页）";
+    // Where the newspaper printed it, as far as known: paper, date, page (版次).
+    var m = c.meta || {};
+    var printed = [m.paper, m.date, m.page ? "第" + m.page + "版" : "", m.page_name].filter(Boolean).join(" ");
+    if (printed) src.textContent += " · " + printed;
     var a = c.highlight ? c.highlight[0] : 0, z = c.highlight ? c.highlight[1] : 0;
     p.appendChild(document.createTextNode(c.text.slice(0, a)));
     var mark = document.createElement("mark");
@@ -293,7 +298,8 @@
     if (cfg.key) headers.Authorization = "Bearer " + cfg.key;
     fetch(cfg.api + "/v1/chat/completions", {
       method: "POST", headers: headers,
-      body: JSON.stringify({ model: "rag-zh", stream: true, messages: [{ role: "user", content: question }] }),
+      body: JSON.stringify({ model: cfg.collection ? "rag-zh/" + cfg.collection : "rag-zh", stream: true,
+                             messages: [{ role: "user", content: question }] }),
     }).then(function (res) {
       if (!res.ok || !res.body) throw { status: res.status };
       var reader = res.body.getReader(), decoder = new TextDecoder(), buf = "";

@@ -38,12 +38,18 @@ def test_documents_page_uploads_and_browses(live_server, browser):  # noqa: F811
     # the whole upload is refused before any job starts, and the message names the file
     page.wait_for_function("() => document.getElementById('status').textContent.includes('上传失败')", timeout=60000)
     assert "bad.txt" in page.text_content("#status")
+    page.get_by_label("报名（可选）").fill("某市日报")
+    page.get_by_label("出版日期（可选）").fill("2021-03-05")
+    page.get_by_label("版次（可选）").fill("4")
     page.set_input_files("#files", [{"name": "news.md", "mimeType": "text/markdown", "buffer": NEWS.encode()},
                                     {"name": "more.txt", "mimeType": "text/plain",
                                      "buffer": "本报讯 光明社区举办读书会。\n".encode()}])
     page.get_by_role("button", name="上传").click()
     done = page.wait_for_selector("#jobs li[data-status=done]", timeout=60000)
     assert "news.md" in done.text_content() and "已索引" in done.text_content()
+    # Where the page was printed, given with the upload, is shown in its row.
+    row = page.wait_for_selector("#docs tr:has-text('news.md')")
+    assert "某市日报 2021-03-05 第4版" in row.text_content() and "default" in row.text_content()
     assert page.evaluate("document.getElementById('sent').value") == 100
     assert "done" in page.evaluate("[...window.seen]")
 

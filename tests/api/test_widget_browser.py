@@ -225,3 +225,34 @@ def test_widget_shows_the_cited_lines_on_the_page_image(index_copy, embedder, li
     crop = _shadow(page, "(b => [b.width, b.height])(r.querySelector('.pop .crop').getBoundingClientRect())")
     assert 200 < crop[0] <= 342 and crop[1] < 120
     page.screenshot(path=str(ARTIFACTS / "widget-page-crop.png"))
+
+
+def test_widget_answers_from_its_collection_and_shows_where_it_was_printed(index_copy, embedder, live_server,
+                                                                          host_page, browser):
+    import hashlib
+
+    from rag.indexing.index import Index
+    from rag.ingest.loading import Source
+    from rag.types import DocumentMeta
+
+    text = "本报讯 某县图书馆开设“流动书车”阅读点，每月为山区学校送书一次，今年已送书五百册。\n"
+    index = Index(index_copy, embedder)
+    index.create_collection("clips")
+    index.add([Source("clip.txt", text, hashlib.sha256(text.encode()).hexdigest(), "clip.txt", collection="clips",
+                      meta=DocumentMeta(paper="某县报", date="2022-01-09", page=2))])
+    api = live_server(api_key=KEY, cors_origins=host_page.origin)
+    url = host_page("clips.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" '
+                                  f'data-collection="clips" data-open="true" defer></script>')
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page, "(r.querySelector('textarea').value = '流动书车今年已送书多少册？', r.querySelector('textarea'))")
+    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('textarea').focus()")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
+                           timeout=60000)
+    assert "五百册" in _shadow(page, "r.querySelector('.bot').textContent")
+    _shadow(page, "r.querySelector('.bot .cite').click()")
+    source = _shadow(page, "r.querySelector('.pop .src').textContent")
+    assert "clip.txt" in source and "某县报 2022-01-09 第2版" in source
+    page.screenshot(path=str(ARTIFACTS / "widget-collection.png"))
