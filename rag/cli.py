@@ -213,25 +213,28 @@ def collections_delete(ctx: click.Context, name: str):
 @click.option("--chunk-sizes", default="", help="Also re-chunk at these sizes, e.g. 150,300,400 (local only).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("eval/reports"),
               show_default=True, help="Where the Markdown report, chart and misses go.")
+@_filter_options
 @click.pass_context
 @_friendly
 def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, chunk_sizes: str,
-             report_dir: Path):
-    """Score retrieval (and answers) on a question set and write a report."""
+             report_dir: Path, **scope):
+    """Score retrieval (and answers) on a question set and write a report; --collection and the filters
+    scope every question."""
     from rag.evaluation import datasets, evaluate, report
     from rag.evaluation.answers import answer_table, evaluate_answers
 
     data = datasets.load(dataset)
+    filters = _filters(**scope)
     if url:
         from rag.engine import search_config
 
-        search = evaluate.remote_searcher(url, api_key)
+        search = evaluate.remote_searcher(url, api_key, filters=filters)
         base = search_config(ctx.obj["settings"])
         passages = None
         engine = None
     else:
         engine = _engine(ctx)
-        search = evaluate.local_searcher(engine)
+        search = evaluate.local_searcher(engine, filters)
         base = engine.config
         store = engine.snapshot().store
         passages = {c.chunk_id: c.text for c in store.chunks_by_id(store.chunk_rows()).values()}
@@ -247,7 +250,7 @@ def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | 
         with tempfile.TemporaryDirectory() as tmp:
             reports += evaluate.chunk_size_variants(engine, sizes, base, data, tmp)
     click.echo(evaluate.table(reports))
-    answers = evaluate_answers(data, engine) if engine is not None else None
+    answers = evaluate_answers(data, engine, filters=filters) if engine is not None else None
     if answers:
         click.echo(answer_table(answers))
     written = report.write(report_dir, data, reports, answers)
