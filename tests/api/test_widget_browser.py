@@ -58,6 +58,19 @@ def _shadow(page, js: str):
     return page.evaluate(f"() => {{ const r = document.querySelector('[data-rag-zh]').shadowRoot; return {js}; }}")
 
 
+def _ask_widget(browser, url: str, question: str):
+    """Open the host page, ask the (open) widget a question, wait for the first citation; returns the page."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page, f"(r.querySelector('textarea').value = '{question}', r.querySelector('textarea'))")
+    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('textarea').focus()")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
+                           timeout=60000)
+    return page
+
+
 def test_widget_answers_with_citations(live_server, host_page, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     api = live_server(api_key=KEY, cors_origins=host_page.origin)
@@ -203,14 +216,7 @@ def test_widget_shows_the_cited_lines_on_the_page_image(index_copy, embedder, li
     api = live_server(api_key=KEY, cors_origins=host_page.origin)
     url = host_page("scan.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" '
                                  f'data-open="true" defer></script>')
-    page = browser.new_page(viewport={"width": 1100, "height": 800})
-    page.goto(url)
-    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
-    _shadow(page, "(r.querySelector('textarea').value = '流动书车每周送书几次？', r.querySelector('textarea'))")
-    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('textarea').focus()")
-    page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
-                           timeout=60000)
+    page = _ask_widget(browser, url, "流动书车每周送书几次？")
     n = _shadow(page, "[...r.querySelectorAll('.bot .cite')].findIndex(b => b.getAttribute('aria-label').includes('流动书车'))")
     assert n >= 0, _shadow(page, "r.querySelector('.bot').textContent")
     _shadow(page, f"r.querySelectorAll('.bot .cite')[{n}].click()")
@@ -243,14 +249,7 @@ def test_widget_answers_from_its_collection_and_shows_where_it_was_printed(index
     api = live_server(api_key=KEY, cors_origins=host_page.origin)
     url = host_page("clips.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" '
                                   f'data-collection="clips" data-open="true" defer></script>')
-    page = browser.new_page(viewport={"width": 1100, "height": 800})
-    page.goto(url)
-    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
-    _shadow(page, "(r.querySelector('textarea').value = '流动书车今年已送书多少册？', r.querySelector('textarea'))")
-    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('textarea').focus()")
-    page.keyboard.press("Enter")
-    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
-                           timeout=60000)
+    page = _ask_widget(browser, url, "流动书车今年已送书多少册？")
     assert "五百册" in _shadow(page, "r.querySelector('.bot').textContent")
     _shadow(page, "r.querySelector('.bot .cite').click()")
     source = _shadow(page, "r.querySelector('.pop .src').textContent")

@@ -11,6 +11,7 @@ from rag.indexing.store import Store
 from rag.ingest import loading
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Line, Page, Source
+from rag.search.filters import Filters
 
 STORY = [documents.Story("社区理发志愿服务", ("本报讯（记者）近日，某市举办了社区理发志愿服务活动，为老人免费理发。",))]
 TEXT = "# 流动书车开进村庄\n本报讯 某市图书馆推出流动书车，\n每周为偏远村庄送书两次。\n\n# 第二页标题\n第二页正文写在这里。"
@@ -33,15 +34,20 @@ def test_documents_keep_their_format_and_encoding(tmp_path):
     assert store.db.execute("SELECT count(*) FROM formats WHERE doc_id = 'old.txt'").fetchone()[0] == 0
 
 
-def test_an_index_from_before_formats_opens_read_only(tmp_path):
-    path = tmp_path / "old.sqlite"
+def _first_release_index(path):
+    """The tables of an index written before formats, pages and collections, holding one document."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, "
                "chars INTEGER NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL)")
     db.execute("INSERT INTO documents VALUES ('a.txt', 'a.txt', 'x', 10, 1, 1, '2026-01-01')")
     db.commit()
     db.close()
-    (doc,) = Store(path, readonly=True).documents()
+    return path
+
+
+def test_an_index_from_before_formats_opens_read_only(tmp_path):
+    (doc,) = Store(_first_release_index(tmp_path / "old.sqlite"), readonly=True).documents()
     assert (doc.doc_id, doc.format, doc.encoding) == ("a.txt", "text", None)
 
 
@@ -95,16 +101,7 @@ def test_a_build_from_before_page_storage_reads_as_having_no_pages(tmp_path):
 
 
 def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
-    path = tmp_path / "old.sqlite"
-    db = sqlite3.connect(path)
-    db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, "
-               "chars INTEGER NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL)")
-    db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL)")
-    db.execute("INSERT INTO documents VALUES ('a.txt', 'a.txt', 'x', 10, 1, 1, '2026-01-01')")
-    db.commit()
-    db.close()
-    from rag.search.filters import Filters
-
+    path = _first_release_index(tmp_path / "old.sqlite")
     readonly = Store(path, readonly=True)  # nothing migrated yet: one collection, no metadata
     assert [c.name for c in readonly.collections()] == ["default"]
     assert readonly.allowed_rows(Filters(papers=("某报",))) == []
