@@ -11,12 +11,14 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from fastapi import APIRouter, HTTPException, Request, status
 
 from rag.engine import Engine
 from rag.ingest import loading
+from rag.ingest.loading import Source
+from rag.types import DEFAULT_COLLECTION, DocumentMeta
 
 from ..deps import Reader
 from ..schemas import JobOut, UploadResult
@@ -25,11 +27,19 @@ router = APIRouter(tags=["documents"])
 KEEP_FINISHED = 200  # finished jobs remembered for GET /jobs
 
 
+def described(source: Source, collection: str, given: dict) -> Source:
+    """The source with the collection it goes into and its newspaper metadata (upload fields over a sidecar)."""
+    meta = DocumentMeta(**{**given, "authors": tuple(given.get("authors", ()))})
+    return replace(source, collection=collection, meta=meta)
+
+
 @dataclass
 class Job:
     job_id: str
     files: list[str]
     data: list[bytes] = field(repr=False)
+    collection: str = DEFAULT_COLLECTION
+    given: dict[str, dict] = field(default_factory=dict, repr=False)  # per file: metadata from fields and sidecars
     status: str = "queued"  # queued, reading, ocr, indexing, done, failed
     file: str | None = None
     page: int | None = None
@@ -67,9 +77,10 @@ class JobQueue:
         self._thread = threading.Thread(target=self._work, name="rag-jobs", daemon=True)
         self._thread.start()
 
-    def submit(self, files: list[tuple[str, bytes]]) -> Job:
+    def submit(self, files: list[tuple[str, bytes]], collection: str = DEFAULT_COLLECTION,
+               given: dict[str, dict] | None = None) -> Job:
         """Queue an upload; raises queue.Full when too many are waiting."""
-        job = Job(uuid.uuid4().hex[:16], [n for n, _ in files], [d for _, d in files])
+        job = Job(uuid.uuid4().hex[:16], [n for n, _ in files], [d for _, d in files], collection, given or {})
         self._queue.put_nowait(job)
         with self._lock:
             self._jobs[job.job_id] = job
@@ -98,7 +109,8 @@ class JobQueue:
                 def progress(stage: str, n: int, of: int, job=job) -> None:
                     job.status, job.page, job.pages = ("ocr" if stage == "ocr" else "reading"), n, of
 
-                sources.append(loading.decode(name, data, progress))
+                sources.append(described(loading.decode(name, data, progress), job.collection,
+                                         job.given.get(name, {})))
             job.status, job.file, job.page, job.pages = "indexing", None, None, None
             job.documents = [r.__dict__ for r in self.engine.add(sources)]
             job.status = "done"
