@@ -123,7 +123,7 @@ def extract(text: str) -> Found:
         group = 1 if section.group(1) else 2
         values["section"] = section.group(group)
         spans["section"] = (section.span(group),)
-    authors = _authors(text, lines)
+    authors = _authors(text)
     if authors:
         values["authors"] = tuple(name for name, _ in authors)
         spans["authors"] = tuple(span for _, span in authors)
@@ -255,7 +255,7 @@ def _date(m: re.Match) -> date | None:
         return None  # 2021年2月30日: not a day, so not a publication date
 
 
-def _authors(text: str, lines: list[_Line]) -> list[tuple[str, tuple[int, int]]]:
+def _authors(text: str) -> list[tuple[str, tuple[int, int]]]:
     found: list[tuple[str, tuple[int, int]]] = []
     seen: set[str] = set()
 
@@ -315,13 +315,15 @@ def _names(raw: str, pos: int, start: int, strict: bool) -> list[tuple[str, tupl
     words = [(m.group(), m.start()) for m in re.finditer(r"[^\s、，,；;/／]+", raw[start:])]
     out, i = [], 0
     while i < len(words):
-        word, at = words[i]
-        if len(word) == 1 and i + 1 < len(words) and len(words[i + 1][0]) == 1:
-            end = words[i + 1][1] + 1
-            word, i = word + words[i + 1][0], i + 1
+        printed, at = words[i]
+        if len(printed) == 1 and i + 1 < len(words) and len(words[i + 1][0]) == 1:
+            word, end = printed + words[i + 1][0], words[i + 1][1] + 1
+            i += 1
         else:
+            # "（杨雅芳）", "张三报道": the name without what clings to it
+            word = re.sub(r"(报道|摄影?|电)$", "", printed.strip("（()）。"))
+            at += printed.find(word)
             end = at + len(word)
-        word = re.sub(r"(报道|摄影?|电)$", "", word.strip("（()）。"))
         if word in _NOT_NAMES or not _NAME_TOKEN.fullmatch(word) or (strict and not _is_person(word)):
             break
         out.append((word, (pos + start + at, pos + start + end)))

@@ -88,6 +88,11 @@ def test_spans_point_at_the_text_each_field_was_read_from():
                     "page_name": ["要闻"], "authors": ["张　三", "李四"]}
 
 
+def test_an_author_s_span_leaves_out_brackets_and_reporting_words():
+    text = f"标题\n{BODY}\n（本报记者 杨雅芳 张三报道）"
+    assert [text[s:e] for s, e in extract(text).spans["authors"]] == ["杨雅芳", "张三"]
+
+
 def test_sections():
     assert extract(f"【文明实践】\n标题\n{BODY}").meta.section == "文明实践"
     assert extract(f"栏目：身边好人\n标题\n{BODY}").meta.section == "身边好人"
