@@ -89,12 +89,17 @@ def _filters(collections, doc_ids, date_from, date_to, papers, pages):
 @click.pass_context
 @_friendly
 def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, collection: str):
-    """Index files (.txt/.md in UTF-8, UTF-16, GB18030/GBK, Big5; .pdf, .docx, .html; scans) or directories of them."""
-    from dataclasses import replace
+    """Index files (.txt/.md in UTF-8, UTF-16, GB18030/GBK, Big5; .pdf, .docx, .html; scans) or directories of them.
+
+    Newspaper metadata comes from a sidecar NAME.json beside a file, else from what its text prints."""
+    from rag.ingest.metadata import described, from_sidecar, sidecar_for
 
     files = loading.expand(list(paths))
-    # Read all first: a bad file stops before anything is written.
-    sources = [replace(loading.read(f), collection=collection) for f in files]
+    # Read all first: a bad file (or sidecar) stops before anything is written.
+    sources = []
+    for f in files:
+        sidecar = sidecar_for(f)
+        sources.append(described(loading.read(f), collection, sidecar=from_sidecar(sidecar) if sidecar else None))
     engine = _engine(ctx)
     with click.progressbar(length=len(sources), label="indexing", file=sys.stderr) as bar:
         results = engine.add(sources, progress=bar.update, rebuild=rebuild)

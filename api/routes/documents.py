@@ -25,13 +25,14 @@ from rag.ingest import loading
 from pydantic import ValidationError
 
 from rag.indexing.index import CollectionError
+from rag.ingest.metadata import described
 from rag.types import DEFAULT_COLLECTION, DocumentMeta
 
 from ..convert import meta_out, page_count
 from ..deps import EngineDep, Reader, SettingsDep, Writer
 from ..schemas import DocumentDetail, DocumentOut, JobOut, MetaOut, MetaPatch, UploadResponse, UploadResult
 from ..scope import collections_for
-from .jobs import described, job_queue
+from .jobs import job_queue
 
 router = APIRouter(tags=["documents"])
 # Reading these takes seconds a page (OCR, PDF, Word), longer than an HTTP client should wait: they go to a job.
@@ -158,7 +159,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="files to i
     sources = []
     for name, data in uploads:
         try:
-            sources.append(described(loading.decode(name, data), collection, given[name]))
+            sources.append(described(loading.decode(name, data), collection, upload=given[name]))
         except loading.LoadError as exc:
             raise HTTPException(422, str(exc)) from None
     try:

@@ -11,26 +11,20 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, HTTPException, Request, status
 
 from rag.engine import Engine
 from rag.ingest import loading
-from rag.ingest.loading import Source
-from rag.types import DEFAULT_COLLECTION, DocumentMeta
+from rag.ingest.metadata import described
+from rag.types import DEFAULT_COLLECTION
 
 from ..deps import Reader
 from ..schemas import JobOut, UploadResult
 
 router = APIRouter(tags=["documents"])
 KEEP_FINISHED = 200  # finished jobs remembered for GET /jobs
-
-
-def described(source: Source, collection: str, given: dict) -> Source:
-    """The source with the collection it goes into and its newspaper metadata (upload fields over a sidecar)."""
-    meta = DocumentMeta(**{**given, "authors": tuple(given.get("authors", ()))})
-    return replace(source, collection=collection, meta=meta)
 
 
 @dataclass
@@ -110,7 +104,7 @@ class JobQueue:
                     job.status, job.page, job.pages = ("ocr" if stage == "ocr" else "reading"), n, of
 
                 sources.append(described(loading.decode(name, data, progress), job.collection,
-                                         job.given.get(name, {})))
+                                         upload=job.given.get(name)))
             job.status, job.file, job.page, job.pages = "indexing", None, None, None
             job.documents = [r.__dict__ for r in self.engine.add(sources)]
             job.status = "done"

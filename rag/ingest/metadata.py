@@ -13,13 +13,14 @@ import json
 import re
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
 
 import cn2an
 import jieba.posseg
 
+from rag.ingest.loading import Source
 from rag.types import DocumentMeta
 
 FIELDS = tuple(f.name for f in fields(DocumentMeta))
@@ -430,3 +431,10 @@ def merge(upload_fields: Mapping[str, object] | None, sidecar: Mapping[str, obje
     for name in FIELDS:
         values[name] = upload.get(name, side.get(name, getattr(text, name)))
     return DocumentMeta(**values)
+
+
+def described(source: Source, collection: str, upload: Mapping[str, object] | None = None,
+              sidecar: Mapping[str, object] | None = None) -> Source:
+    """The source with the collection it goes into and its metadata: the upload's fields, then the sidecar's,
+    then what its own text prints."""
+    return replace(source, collection=collection, meta=merge(upload, sidecar, extract(source.text)))

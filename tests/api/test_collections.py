@@ -93,7 +93,7 @@ def test_metadata_from_fields_sidecar_and_patch_filters_the_search(admin_client)
     assert _upload(c, "b.txt", PAPER_B, paper="某县报", date="2022-07-01", page="2", authors="李华").status_code == 201
     doc = c.get("/documents/a.txt", headers=ADMIN).json()["document"]
     assert doc["meta"] == {"paper": "某市日报", "date": "2021-03-05", "page": 4, "page_name": "文明实践",
-                           "section": None, "authors": []}
+                           "section": None, "authors": ["王明"]}  # the byline, read from the text
 
     def docs(**scope):
         body = {"query": "流动书车送书", "top_k": 50, **scope}
@@ -107,6 +107,14 @@ def test_metadata_from_fields_sidecar_and_patch_filters_the_search(admin_client)
     assert docs(authors=["李华"]) == {"b.txt"}
     hit = c.post("/search", json={"query": "流动书车送书", "top_k": 1, "pages": [4]}, headers=ADMIN).json()["results"][0]
     assert hit["meta"]["date"] == "2021-03-05" and hit["meta"]["page"] == 4
+
+    # A time expression in the question becomes a date filter when asked for, and the response says so.
+    r = c.post("/search", json={"query": "2021年3月流动书车送书", "top_k": 50, "auto_filters": True},
+               headers=ADMIN).json()
+    assert r["filters"]["date_from"] == "2021-03-01" and r["filters"]["date_to"] == "2021-03-31"
+    assert r["filters"]["time_expression"] == "2021年3月" and {h["doc_id"] for h in r["results"]} == {"a.txt"}
+    r = c.post("/ask", json={"question": "2022年流动书车送书多少册？", "auto_filters": True}, headers=ADMIN).json()
+    assert r["filters"]["time_expression"] == "2022年" and {x["doc_id"] for x in r["citations"]} <= {"b.txt"}
 
     r = c.patch("/documents/a.txt", json={"page": 2, "section": "图书"}, headers=ADMIN)
     assert r.status_code == 200 and r.json()["meta"]["page"] == 2 and r.json()["meta"]["paper"] == "某市日报"
