@@ -206,7 +206,6 @@ def main() -> None:
             block = [""] * BLOCK if args.vectors_only else text_model.block(b, BLOCK)
             rng = np.random.default_rng([args.seed, b, 1])
             drawn = vector_model.sample(BLOCK, rng)
-            buf_rows, buf = [], []
             for i, text in enumerate(block):
                 while row in planted:
                     c = planted[row]

@@ -12,10 +12,12 @@ from rag.embedders import Embedder, load_embedder
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
 from rag.indexing.merging import MergePolicy
-from rag.indexing.store import DocumentInfo
+from rag.indexing.store import CollectionInfo, DocumentInfo
 from rag.ingest.chunking import ChunkerConfig
 from rag.ingest.loading import Source
+from rag.search.filters import Filters
 from rag.search.retrieval import Retriever, SearchConfig, SearchResult
+from rag.types import DocumentMeta
 
 
 def search_config(settings: Settings) -> SearchConfig:
@@ -73,9 +75,9 @@ class Engine:
         except IndexStateError:  # another process holds the write lock: it merges after its own write
             pass
 
-    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
                config: SearchConfig | None = None) -> SearchResult:
-        return Retriever(self.snapshot(), self.embedder, self.config).search(query, k, doc_ids, config)
+        return Retriever(self.snapshot(), self.embedder, self.config).search(query, k, filters, config)
 
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
             rebuild: bool = False) -> list[AddResult]:
@@ -89,3 +91,21 @@ class Engine:
             removed = self.index.remove(doc_ids)
         self._after_write()
         return removed
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        with self._writer:
+            info = self.index.set_meta(doc_id, meta)
+        self.snapshot()
+        return info
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        with self._writer:
+            info = self.index.create_collection(name, description)
+        self.snapshot()
+        return info
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        with self._writer:
+            info = self.index.delete_collection(name)
+        self._after_write()
+        return info
