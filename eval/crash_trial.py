@@ -167,7 +167,7 @@ def main() -> None:
         torn += t
         lost += lo
         resurfaced += r
-        if trial % 20 == 0:
+        if trial % 10 == 0:
             print(f"  {trial} trials, {acks()} acknowledged writes, torn {torn} lost {lost} resurfaced {resurfaced}, "
                   f"{time.time() - started:.0f} s", flush=True)
     acks = [a for a in log.read_text().splitlines() if a[0] in "AD"]
