@@ -59,7 +59,7 @@ class Segments:
         for row in store.segment_rows():
             reuse = previous.sealed.get(row["id"]) if previous else None
             sealed[row["id"]] = reuse or VectorIndex.load(root / SEGMENTS_DIR / row["file"],
-                                                          VectorInfo(**json.loads(row["info"])))
+                                                          VectorInfo.from_dict(json.loads(row["info"])))
         ids = store.fresh_ids()
         vectors = _fresh_vectors(store, model, dim, ids, previous)
         fresh = None

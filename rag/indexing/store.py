@@ -19,8 +19,8 @@ import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
 from rag.ingest.loading import Box, Source
-from rag.text import analyzers
 from rag.search.filters import Filters
+from rag.text import analyzers
 from rag.types import DEFAULT_COLLECTION, Article, Chunk, DocumentMeta
 
 SCHEMA = """

@@ -28,6 +28,12 @@ class VectorInfo:
     nprobe: int = 0
     recall_at_10: float = 1.0
 
+    @classmethod
+    def from_dict(cls, info: dict) -> VectorInfo:
+        """The info a segment row records; keys of retired policies (`ivf_rejected_at`) are dropped."""
+        known = set(cls.__dataclass_fields__)
+        return cls(**{key: value for key, value in info.items() if key in known})
+
 
 class Allowed:
     """A filter's row ids, made once per query and shared by every segment it visits: the sorted ids and a

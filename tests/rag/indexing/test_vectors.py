@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import AnnPolicy, build
-from rag.indexing.vectors import EXACT_SHARE, Allowed, VectorIndex
+from rag.indexing.vectors import EXACT_SHARE, Allowed, VectorIndex, VectorInfo
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -70,3 +70,8 @@ def test_one_allowed_set_serves_every_segment_and_bad_ids_are_refused():
     assert {i for i, _ in second.search(vecs[250], 5, allowed)} == {250, 399}
     with pytest.raises(ValueError, match="-4"):
         Allowed([1, -4])
+
+
+def test_segment_info_written_by_the_ivf_policy_still_loads():
+    info = VectorInfo.from_dict({"kind": "flat", "nlist": 0, "nprobe": 0, "recall_at_10": 1.0, "ivf_rejected_at": 0})
+    assert info == VectorInfo(kind="flat")
