@@ -36,13 +36,7 @@ from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments
-from rag.indexing.store import (
-    CollectionInfo,
-    DocumentInfo,
-    Store,
-    embed_text,
-    text_hash,
-)
+from rag.indexing.store import CollectionInfo, DocumentInfo, Store, embed_text, text_hash
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
