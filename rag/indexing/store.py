@@ -11,16 +11,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterable, Sequence
 
 import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
 from rag.ingest.loading import Box, Source
-from rag.search.filters import Filters
 from rag.text import analyzers
+from rag.search.filters import Filters
 from rag.types import DEFAULT_COLLECTION, Article, Chunk, DocumentMeta
 
 SCHEMA = """
