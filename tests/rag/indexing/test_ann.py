@@ -2,7 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag.indexing.ann import AnnPolicy, build
+from rag.indexing.ann import AnnPolicy, build, probe_queries
 from rag.indexing.vectors import VectorIndex
 
 
@@ -60,3 +60,12 @@ def test_bad_input_is_refused_with_the_shape():
         build(np.arange(10), np.zeros((10, 32), dtype=np.float32), 48, POLICY)
     with pytest.raises(ValueError, match="M must be"):
         AnnPolicy(m=2)
+
+
+def test_probe_queries_lie_outside_the_segment_and_are_unit_length():
+    vecs = clustered(3000)
+    probes = probe_queries(vecs, 50)
+    assert probes.shape == (50, 48)
+    assert np.allclose(np.linalg.norm(probes, axis=1), 1, atol=1e-5)
+    nearest = (probes @ vecs.T).max(axis=1)
+    assert nearest.max() < 0.999  # no probe is a segment vector, or every efSearch would look good
