@@ -30,7 +30,7 @@ import numpy as np
 from rag.config import Settings
 from rag.embedders import Embedder
 from rag.indexing.index import AddResult, IndexStateError, NoIndex
-from rag.indexing.store import DocumentInfo, embed_text
+from rag.indexing.store import DocumentInfo, Store, embed_text
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
@@ -416,6 +416,33 @@ class MilvusBackend:
             self.client.delete(self.documents_name, filter=f"{expr} and part >= 0")
             self._touch()
         return [d for d in docs if d is not None]
+
+    def migrate_from(self, store: Store, progress: Callable[[int], None] | None = None) -> list[AddResult]:
+        """Copy an embedded index's store (documents, articles, source text, chunks and their cached vectors)
+        into this collection, embedding nothing. Documents already here with the same content are skipped."""
+        model = store.get_meta("model")
+        if model != self.embedder.name:
+            raise IndexStateError(f"the embedded index was built with model '{model}' but the configured model is "
+                                  f"'{self.embedder.name}'; set RAG_MODEL to the index's model")
+        results = []
+        with self._writer:
+            self._ready(rebuild=False)
+            for info in store.documents():
+                known = self.store.document(info.doc_id)
+                if known is not None and known.sha256 == info.sha256:
+                    results.append(AddResult(info.doc_id, "unchanged", known.articles, known.chunks))
+                else:
+                    ids = sorted(store.chunk_rows([info.doc_id]))
+                    chunks = store.chunks_by_id(ids)
+                    vectors = store.vectors_of(model, ids)
+                    self.put_document(info, store.source_text(info.doc_id) or "", store.articles(info.doc_id),
+                                      [chunks[i] for i in ids], vectors)
+                    results.append(AddResult(info.doc_id, "replaced" if known else "added", info.articles,
+                                             info.chunks))
+                if progress:
+                    progress(1)
+            self._touch()
+        return results
 
     def wait(self) -> None:
         """Nothing runs in the background here: Milvus builds and compacts its segments itself."""
