@@ -26,11 +26,11 @@ def source(name: str, text: str):
 
 
 @pytest.fixture(params=["embedded", "milvus"])
-def backend(request, tmp_path):
+def backend(request, tmp_path, milvus_target):
     if request.param == "embedded":
         b = EmbeddedBackend(Index(tmp_path / "index", HashEmbedder()))
     else:
-        b = MilvusBackend(str(tmp_path / "milvus.db"), HashEmbedder())
+        b = MilvusBackend(milvus_target.uri, HashEmbedder(), milvus_target.collection)
     yield b
     b.wait()
     if request.param == "milvus":

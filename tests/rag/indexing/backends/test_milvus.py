@@ -28,8 +28,8 @@ class CountingEmbedder(HashEmbedder):
 
 
 @pytest.fixture
-def milvus(tmp_path):
-    b = MilvusBackend(str(tmp_path / "milvus.db"), HashEmbedder())
+def milvus(milvus_target):
+    b = MilvusBackend(milvus_target.uri, HashEmbedder(), milvus_target.collection)
     yield b
     b.close()
 
@@ -85,27 +85,27 @@ def test_long_source_text_round_trips(milvus):
     assert milvus.snapshot().store.source_text("long.txt") == "短文。\n"
 
 
-def test_another_model_is_refused(tmp_path):
-    uri = str(tmp_path / "milvus.db")
-    b = MilvusBackend(uri, HashEmbedder())
+def test_another_model_is_refused(milvus_target):
+    uri, collection = milvus_target.uri, milvus_target.collection
+    b = MilvusBackend(uri, HashEmbedder(), collection)
     b.add([decode("a.txt", "志愿者为居民理发。\n".encode())])
     b.close()
 
     class Other(HashEmbedder):
         name = "test/other"
 
-    other = MilvusBackend(uri, Other())
+    other = MilvusBackend(uri, Other(), collection)
     with pytest.raises(IndexStateError, match="built with model 'test/hash-bigrams'"):
         other.snapshot()
     other.close()
 
 
-def test_migrate_copies_without_embedding(tmp_path):
+def test_migrate_copies_without_embedding(tmp_path, milvus_target):
     index = Index(tmp_path / "index", HashEmbedder())
     pages = [decode(f"{n}.txt", f"第{n}版\n\n志愿者第{n}次为居民理发，居民们很满意。\n".encode()) for n in range(3)]
     index.add(pages)
     embedder = CountingEmbedder()
-    milvus = MilvusBackend(str(tmp_path / "milvus.db"), embedder)
+    milvus = MilvusBackend(milvus_target.uri, embedder, milvus_target.collection)
     store = Store(index.store_path, readonly=True)
     results = milvus.migrate_from(store)
     assert [r.status for r in results] == ["added"] * 3 and embedder.embedded == 0
