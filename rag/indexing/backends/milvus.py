@@ -197,6 +197,7 @@ class MilvusBackend:
         self.store = MilvusStore(self.client, self.chunks_name, self.documents_name)
         self._view: MilvusView | None = None
         self._writer = threading.Lock()
+        self._loaded = False
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> MilvusBackend:
@@ -251,6 +252,12 @@ class MilvusBackend:
     def _meta(self) -> dict | None:
         if not self.client.has_collection(self.documents_name):
             return None
+        if not self._loaded:
+            # Collections come back released when Milvus Lite reopens its data directory (and after a release
+            # on a server): load them once; loading a loaded collection does nothing.
+            for name in (self.chunks_name, self.documents_name):
+                self.client.load_collection(name)
+            self._loaded = True
         rows = self.client.get(self.documents_name, ids=[META_KEY], output_fields=["info"], consistency_level=STRONG)
         return rows[0]["info"] if rows else None
 
@@ -336,6 +343,7 @@ class MilvusBackend:
         if rebuild:
             for name in (self.chunks_name, self.documents_name):
                 self.client.drop_collection(name)
+            self._loaded = False
         meta = self._meta()
         if meta is None:
             self._create()

@@ -125,3 +125,23 @@ def test_migrate_copies_without_embedding(tmp_path, milvus_target):
     assert [r.status for r in milvus.migrate_from(store)] == ["unchanged"] * 3
     store.close()
     milvus.close()
+
+
+def test_another_process_opens_the_collection(milvus_target):
+    """A new process finds the collections released (Lite reopening its directory): the backend loads them.
+    Both sides are child processes: Lite keeps its directory locked until the process that opened it ends."""
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    opening = ("import sys; from rag.indexing.backends.milvus import MilvusBackend; from tests.fakes import HashEmbedder;"
+               "from rag.ingest.loading import decode; from rag.search.retrieval import SearchConfig;"
+               "b = MilvusBackend(sys.argv[1], HashEmbedder(), sys.argv[2]);")
+    writer = opening + "b.add([decode('a.txt', '社区理发\\n\\n志愿者为居民免费理发。\\n'.encode())])"
+    reader = opening + "print(b.search('志愿者理发', 1, None, SearchConfig()).hits[0].chunk.doc_id)"
+    for code in (writer, reader):
+        out = subprocess.run([sys.executable, "-c", code, milvus_target.uri, milvus_target.collection],
+                             capture_output=True, text=True, cwd=REPO, timeout=120)
+        assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip().splitlines()[-1] == "a.txt"
