@@ -4,11 +4,12 @@ backend restricted to what Milvus can do (jieba BM25 only, RRF fusion) to show w
 Both backends hold the same chunks and vectors (`rag migrate --to milvus` of the embedded index):
 
     rag index seeds && rag migrate --to milvus      # with RAG_MILVUS_URI set
-    .venv/bin/python eval/compare_backends.py
+    .venv/bin/python eval/compare_backends.py [--only "rrf,milvus"]    # only the runs whose name has one of these
 """
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,6 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--only", default="", help="comma-separated parts of run names to keep")
+    args = ap.parse_args()
     data = datasets.load(REPO / "eval" / "seeds")
     settings = Settings()
     embedded = Engine(settings.model_copy(update={"backend": "embedded"}))
@@ -37,8 +41,9 @@ def main() -> None:
         "embedded lexical bigram": (embedded, replace(base, mode="lexical", analyzer="bigram")),
         "milvus lexical (jieba BM25)": (milvus, replace(base, mode="lexical")),
     }
+    keep = [part for part in args.only.split(",") if part]
     reports = [evaluate.evaluate_retrieval(data, evaluate.local_searcher(engine), config, name)
-               for name, (engine, config) in runs.items()]
+               for name, (engine, config) in runs.items() if not keep or any(part in name for part in keep)]
     print(evaluate.table(reports))
 
 
