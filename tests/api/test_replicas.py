@@ -74,7 +74,7 @@ def cluster(tmp_path):
         procs.append(subprocess.Popen([sys.executable, "-c", REPLICA], env=env, cwd=tmp_path))
         urls.append(f"http://127.0.0.1:{port}")
     for url in urls:
-        _wait(lambda: httpx.get(f"{url}/openapi.json").status_code == 200, url)
+        _wait(lambda url=url: httpx.get(f"{url}/openapi.json").status_code == 200, url)
     yield urls
     for p in reversed(procs):
         p.terminate()

@@ -142,6 +142,6 @@ def test_another_process_opens_the_collection(milvus_target):
     reader = opening + "print(b.search('志愿者理发', 1, None, SearchConfig()).hits[0].chunk.doc_id)"
     for code in (writer, reader):
         out = subprocess.run([sys.executable, "-c", code, milvus_target.uri, milvus_target.collection],
-                             capture_output=True, text=True, cwd=REPO, timeout=120)
+                             check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
         assert out.returncode == 0, out.stderr[-1500:]
     assert out.stdout.strip().splitlines()[-1] == "a.txt"
