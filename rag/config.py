@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
     model_dir: Path | None = Field(None, description="where the rebuilt model is cached (default: INDEX_DIR/models)")
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    embed_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)
