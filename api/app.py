@@ -22,7 +22,7 @@ from rag.answering.types import AnswerConfig
 from rag.config import Settings
 from rag.engine import Engine
 
-from .routes import ask, documents, health, jobs, openai_compat, search
+from .routes import ask, collections, documents, health, jobs, openai_compat, search
 from .security import RateLimiter, origin_allowed
 
 STATIC = Path(__file__).parent / "static"
@@ -101,10 +101,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                             status_code=422)
 
     if settings.cors_origins:  # CORS only when configured
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "DELETE"],
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST", "PATCH", "DELETE"],
                            allow_headers=["Authorization", "Content-Type"], max_age=600)
 
-    for module in (health, search, ask, openai_compat, documents, jobs):
+    for module in (health, search, ask, openai_compat, collections, documents, jobs):
         app.include_router(module.router)
 
     @app.get("/", include_in_schema=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rag.answering.types import Answer
-from rag.types import Hit
+from rag.types import DocumentMeta, Hit
 
 from .schemas import (
     AnalysisOut,
@@ -11,15 +11,27 @@ from .schemas import (
     Citation,
     EntityOut,
     LegScores,
+    MetaOut,
     SearchHit,
     ShortAnswerOut,
 )
 
 
 def page_count(store, doc_id: str) -> int:
-    # getattr: page images come with the ingest branch's Store; a store without them has text documents only.
+    # getattr: a backend's store may keep no page images; its documents are then text only.
     count = getattr(store, "page_count", None)
     return count(doc_id) if count else 0
+
+
+def meta_out(meta: DocumentMeta) -> MetaOut:
+    return MetaOut(paper=meta.paper, date=meta.date, page=meta.page, page_name=meta.page_name, section=meta.section,
+                   authors=list(meta.authors))
+
+
+def _document(store, hit: Hit) -> dict:
+    """The collection and newspaper metadata of the passage's document, for citing it."""
+    doc = store.document(hit.chunk.doc_id) if store is not None else None
+    return {"collection": doc.collection, "meta": meta_out(doc.meta)} if doc is not None else {}
 
 
 def _page(store, hit: Hit) -> dict:
@@ -35,7 +47,8 @@ def _page(store, hit: Hit) -> dict:
 def passage_fields(hit: Hit, store=None) -> dict:
     c = hit.chunk
     return {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "article_id": c.article_id, "title": c.title,
-            "text": c.text, "start": c.start, "end": c.end, "score": round(hit.score, 6), **_page(store, hit)}
+            "text": c.text, "start": c.start, "end": c.end, "score": round(hit.score, 6), **_page(store, hit),
+            **_document(store, hit)}
 
 
 def search_hit(hit: Hit, store=None) -> SearchHit:

@@ -34,7 +34,7 @@ def get_qa(request: Request, engine: "EngineDep") -> QuestionAnswerer:
 
 
 def reader(request: Request, settings: "SettingsDep") -> None:
-    security.require_reader(request, settings)
+    request.state.collections = security.require_reader(request, settings)
 
 
 def writer(request: Request, settings: "SettingsDep") -> None:

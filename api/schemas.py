@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from rag.search.filters import COLLECTION_NAME
 
 MAX_QUERY_CHARS = 500
 MAX_TOP_K = 50
+CollectionName = Field(pattern=COLLECTION_NAME.pattern, examples=["default"])
 
 
 class _Question(BaseModel):
@@ -18,10 +22,58 @@ class _Question(BaseModel):
         return value.strip()
 
 
-class SearchRequest(_Question):
+class Scope(_Question):
+    """Where a question may look: collections and newspaper metadata, applied inside the index."""
+    collection: str | list[str] | None = Field(
+        None, description="a collection or a list of them (default: the default collection, or the collections "
+                          "the API key is limited to)", examples=["default"])
+    doc_ids: list[str] | None = Field(None, max_length=100, description="only search these documents")
+    date_from: dt.date | None = Field(None, description="published on or after this date")
+    date_to: dt.date | None = Field(None, description="published on or before this date")
+    papers: list[str] = Field([], max_length=20, description="only these papers (报名)")
+    pages: list[int] = Field([], max_length=50, description="only these pages (版次)")
+    sections: list[str] = Field([], max_length=20)
+    authors: list[str] = Field([], max_length=20)
+    auto_filters: bool = Field(False, description="turn a time expression in the question (去年, 2021年3月) into a "
+                                                  "date filter; the response says what was applied")
+
+    @field_validator("collection")
+    @classmethod
+    def _collections(cls, v):
+        names = [v] if isinstance(v, str) else v
+        if names is not None:
+            if not names or len(names) > 20:
+                raise ValueError("give 1 to 20 collections")
+            for name in names:
+                if not COLLECTION_NAME.fullmatch(name):
+                    raise ValueError(f"collection name '{name}' is not allowed: use 1-64 letters, digits, '_' or '-'")
+        return v
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.date_from and self.date_to and self.date_from > self.date_to:
+            raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
+        if any(p < 1 for p in self.pages):
+            raise ValueError("page numbers start at 1")
+        return self
+
+
+class FiltersOut(BaseModel):
+    collections: list[str]
+    doc_ids: list[str] | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    papers: list[str] = []
+    pages: list[int] = []
+    sections: list[str] = []
+    authors: list[str] = []
+    time_expression: str | None = Field(None, description="with auto_filters: the words of the question that "
+                                                          "became the date filter")
+
+
+class SearchRequest(Scope):
     query: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, examples=["德令哈给孩子们放了什么红色电影"])
     top_k: int = Field(10, ge=1, le=MAX_TOP_K)
-    doc_ids: list[str] | None = Field(None, max_length=100, description="only search these documents")
     mode: Literal["hybrid", "dense", "lexical"] | None = Field(None, description="override the configured mode")
 
     @field_validator("query")
@@ -35,9 +87,21 @@ class LegScores(BaseModel):
     lexical: float | None = Field(None, description="BM25 score, when the lexical leg found the passage")
 
 
+class MetaOut(BaseModel):
+    """Newspaper metadata of a document: from upload fields, a sidecar JSON or the page's own text."""
+    paper: str | None = Field(None, description="报名")
+    date: dt.date | None = Field(None, description="publication date")
+    page: int | None = Field(None, ge=1, description="版次")
+    page_name: str | None = Field(None, max_length=50, description="版名, e.g. 要闻")
+    section: str | None = Field(None, max_length=50, description="栏目")
+    authors: list[str] = Field([], max_length=20, description="bylines")
+
+
 class Passage(BaseModel):
     chunk_id: str
     doc_id: str
+    collection: str = "default"
+    meta: MetaOut = Field(default_factory=MetaOut, description="the document's paper, date and page, for citing")
     article_id: str
     title: str
     text: str
@@ -55,10 +119,11 @@ class SearchHit(Passage):
 
 class SearchResponse(BaseModel):
     results: list[SearchHit]
+    filters: FiltersOut
     timings_ms: dict[str, float]
 
 
-class AskRequest(_Question):
+class AskRequest(Scope):
     question: str = Field(..., min_length=1, max_length=MAX_QUERY_CHARS, examples=["谁带着志愿者给居民理发？"])
     top_k: int = Field(5, ge=1, le=20, description="passages the answer may draw on")
 
@@ -108,6 +173,7 @@ class AnswerFields(BaseModel):
 
 
 class AskResponse(AnswerFields):
+    filters: FiltersOut
     answer: str = Field(..., description="the short answer first, then the supporting sentences with [n] markers; "
                                          "or the refusal, saying why")
     timings_ms: dict[str, float]
@@ -115,6 +181,8 @@ class AskResponse(AnswerFields):
 
 class DocumentOut(BaseModel):
     doc_id: str
+    collection: str = "default"
+    meta: MetaOut = Field(default_factory=MetaOut)
     chars: int
     articles: int
     chunks: int
@@ -139,9 +207,26 @@ class DocumentDetail(BaseModel):
     articles: list[ArticleOut]
 
 
+class MetaPatch(MetaOut):
+    """Fields to correct; those left out keep their value (send null to clear one)."""
+
+
+class CollectionIn(BaseModel):
+    name: str = CollectionName
+    description: str = Field("", max_length=500)
+
+
+class CollectionOut(BaseModel):
+    name: str
+    description: str
+    created_at: str
+    documents: int
+    chunks: int
+
+
 class UploadResult(BaseModel):
     doc_id: str
-    status: Literal["added", "replaced", "unchanged"]
+    status: Literal["added", "replaced", "unchanged", "updated"]
     articles: int
     chunks: int
 
@@ -173,7 +258,8 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
-    model: str = Field("rag-zh", max_length=200)
+    model: str = Field("rag-zh", max_length=200, description="rag-zh, or rag-zh/COLLECTION to ask one collection")
+    collection: str | list[str] | None = Field(None, description="extension: overrides the collection of `model`")
     messages: list[ChatMessage] = Field(..., min_length=1, max_length=100)
     stream: bool = False
     top_k: int = Field(5, ge=1, le=20, description="extension: passages the answer may draw on")

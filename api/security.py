@@ -22,15 +22,19 @@ def _matches(token: str | None, *keys: str | None) -> bool:
     return token is not None and any(k and hmac.compare_digest(token, k) for k in keys)
 
 
-def require_reader(request: Request, settings: Settings) -> None:
-    """Reads need the API key (or the admin key) when one is configured."""
-    if settings.api_key is None and settings.admin_key is None:
-        return
-    if settings.api_key is None:
-        return  # only writes are protected
-    if not _matches(_bearer(request), settings.api_key, settings.admin_key):
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong API key (Authorization: Bearer …)",
-                            headers={"WWW-Authenticate": "Bearer"})
+def require_reader(request: Request, settings: Settings) -> list[str] | None:
+    """Reads need a key when a reader key is configured: the API key or the admin key (every collection), or a
+    key of RAG_COLLECTION_KEYS (its collections only). Returns the collections the caller may read, None for all."""
+    token = _bearer(request)
+    if settings.api_key is None and not settings.collection_keys:
+        return None  # reads are open; only writes may be protected
+    if _matches(token, settings.api_key, settings.admin_key):
+        return None
+    for key, collections in settings.collection_keys.items():
+        if _matches(token, key):
+            return list(collections)
+    raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong API key (Authorization: Bearer …)",
+                        headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_writer(request: Request, settings: Settings) -> None:
@@ -71,7 +75,8 @@ class RateLimiter:
 
     def check(self, request: Request) -> float | None:
         """None when the request may go on, else the seconds to wait."""
-        if self.per_minute <= 0 or _matches(_bearer(request), self.settings.api_key, self.settings.admin_key):
+        if self.per_minute <= 0 or _matches(_bearer(request), self.settings.api_key, self.settings.admin_key,
+                                            *self.settings.collection_keys):
             return None
         client = request.client.host if request.client else "unknown"
         if client in _LOOPBACK and not self.settings.rate_limit_loopback:

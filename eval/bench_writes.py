@@ -16,6 +16,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.ingest import loading
 from rag.ingest.loading import Source
+from rag.search.filters import Filters
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -52,7 +53,7 @@ def main() -> None:
         engine.add([page])
         engine.wait()
         add_s, add_bytes = time.perf_counter() - t, written() - w0
-        hits = engine.search("新时代文明实践", k=50, doc_ids=["new-page.txt"]).hits
+        hits = engine.search("新时代文明实践", k=50, filters=Filters(doc_ids=("new-page.txt",))).hits
         w0 = written()
         t = time.perf_counter()
         engine.remove(["new-page.txt"])

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sys
+from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
 
@@ -55,15 +56,50 @@ def cli(ctx: click.Context, index_dir: Path | None, model: str | None):
         raise click.ClickException(f"invalid settings: {exc}") from None
 
 
+def _filter_options(fn):
+    """The search scope options shared by `search`, `ask` and `eval`."""
+    options = [
+        click.option("--collection", "collections", multiple=True, help="Search this collection (repeatable; "
+                     "default: the default collection)."),
+        click.option("--doc", "doc_ids", multiple=True, help="Only search these documents (repeatable)."),
+        click.option("--date-from", type=click.DateTime(["%Y-%m-%d"]), help="Published on or after (YYYY-MM-DD)."),
+        click.option("--date-to", type=click.DateTime(["%Y-%m-%d"]), help="Published on or before (YYYY-MM-DD)."),
+        click.option("--paper", "papers", multiple=True, help="Only this paper (repeatable)."),
+        click.option("--page", "pages", multiple=True, type=click.IntRange(1), help="Only this page, 版次 (repeatable)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _filters(collections, doc_ids, date_from, date_to, papers, pages):
+    from rag.search.filters import Filters
+    from rag.types import DEFAULT_COLLECTION
+
+    return Filters(collections=tuple(collections) or (DEFAULT_COLLECTION,), doc_ids=tuple(doc_ids) or None,
+                   date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
+                   papers=tuple(papers), pages=tuple(pages))
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--rebuild", is_flag=True, help="Start a new index instead of adding to the current one.")
+@click.option("--collection", default="default", show_default=True,
+              help="The collection the files go into (create it first with `rag collections create`).")
 @click.pass_context
 @_friendly
-def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool):
-    """Index files (.txt/.md in UTF-8, UTF-16, GB18030/GBK, Big5; .pdf, .docx, .html; scans) or directories of them."""
+def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, collection: str):
+    """Index files (.txt/.md in UTF-8, UTF-16, GB18030/GBK, Big5; .pdf, .docx, .html; scans) or directories of them.
+
+    Newspaper metadata comes from a sidecar NAME.json beside a file, else from what its text prints."""
+    from rag.ingest.metadata import described, from_sidecar, sidecar_for
+
     files = loading.expand(list(paths))
-    sources = [loading.read(f) for f in files]  # read all first: a bad file stops before anything is written
+    # Read all first: a bad file (or sidecar) stops before anything is written.
+    sources = []
+    for f in files:
+        sidecar = sidecar_for(f)
+        sources.append(described(loading.read(f), collection, sidecar=from_sidecar(sidecar) if sidecar else None))
     engine = _engine(ctx)
     with click.progressbar(length=len(sources), label="indexing", file=sys.stderr) as bar:
         results = engine.add(sources, progress=bar.update, rebuild=rebuild)
@@ -76,11 +112,11 @@ def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool):
 @click.argument("query")
 @click.option("-k", "--top-k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), help="Override the search mode.")
-@click.option("--doc", "doc_ids", multiple=True, help="Only search these documents (repeatable).")
+@_filter_options
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 @_friendly
-def search(ctx: click.Context, query: str, top_k: int, mode: str | None, doc_ids: tuple[str, ...], as_json: bool):
+def search(ctx: click.Context, query: str, top_k: int, mode: str | None, as_json: bool, **scope):
     """Search the index."""
     from dataclasses import replace
 
@@ -88,7 +124,7 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str | None, doc_ids
         raise click.ClickException("the query is empty")
     engine = _engine(ctx)
     config = replace(engine.config, mode=mode) if mode else None
-    result = engine.search(query, top_k, list(doc_ids) or None, config)
+    result = engine.search(query, top_k, _filters(**scope), config)
     if as_json:
         click.echo(json.dumps({"results": [_hit_json(h) for h in result.hits], "timings_ms": result.timings_ms},
                               ensure_ascii=False, indent=2))
@@ -125,7 +161,8 @@ def info(ctx: click.Context, as_json: bool):
     snap = _engine(ctx).snapshot()
     docs = snap.store.documents()
     if as_json:
-        click.echo(json.dumps({"backend": _backend_line(ctx.obj["settings"]), "manifest": snap.manifest, "documents": [d.__dict__ for d in docs]},
+        click.echo(json.dumps({"backend": _backend_line(ctx.obj["settings"]), "manifest": snap.manifest,
+                               "documents": [asdict(d) for d in docs]},
                               ensure_ascii=False, indent=2))
         return
     m = snap.manifest
@@ -136,7 +173,42 @@ def info(ctx: click.Context, as_json: bool):
     click.echo(f"counts     {m['counts']['documents']} documents, {m['counts']['articles']} articles, "
                f"{m['counts']['chunks']} chunks")
     for d in docs:
-        click.echo(f"  {d.doc_id}  {d.articles} articles, {d.chunks} chunks, {d.chars} chars")
+        click.echo(f"  {d.doc_id}  [{d.collection}]  {d.articles} articles, {d.chunks} chunks, {d.chars} chars"
+                   + (f"  {d.meta.paper or ''} {d.meta.date or ''} {f'第{d.meta.page}版' if d.meta.page else ''}"
+                      if d.meta.paper or d.meta.date or d.meta.page else ""))
+
+
+@cli.group()
+def collections():
+    """List, create and delete collections (separate archives in one index)."""
+
+
+@collections.command("list")
+@click.pass_context
+@_friendly
+def collections_list(ctx: click.Context):
+    for c in _engine(ctx).snapshot().store.collections():
+        click.echo(f"{c.name:20} {c.documents} documents, {c.chunks} chunks  {c.description}")
+
+
+@collections.command("create")
+@click.argument("name")
+@click.option("--description", default="", help="What the collection holds.")
+@click.pass_context
+@_friendly
+def collections_create(ctx: click.Context, name: str, description: str):
+    c = _engine(ctx).create_collection(name, description)
+    click.echo(f"created {c.name}")
+
+
+@collections.command("delete")
+@click.argument("name")
+@click.pass_context
+@_friendly
+def collections_delete(ctx: click.Context, name: str):
+    """Delete a collection and every document in it."""
+    c = _engine(ctx).delete_collection(name)
+    click.echo(f"deleted {c.name}: {c.documents} documents, {c.chunks} chunks")
 
 
 def _backend_line(settings) -> str:
@@ -181,25 +253,28 @@ def migrate(ctx: click.Context, target: str):
 @click.option("--chunk-sizes", default="", help="Also re-chunk at these sizes, e.g. 150,300,400 (local only).")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path), default=Path("eval/reports"),
               show_default=True, help="Where the Markdown report, chart and misses go.")
+@_filter_options
 @click.pass_context
 @_friendly
 def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | None, only: str, chunk_sizes: str,
-             report_dir: Path):
-    """Score retrieval (and answers) on a question set and write a report."""
+             report_dir: Path, **scope):
+    """Score retrieval (and answers) on a question set and write a report; --collection and the filters
+    scope every question."""
     from rag.evaluation import datasets, evaluate, report
     from rag.evaluation.answers import answer_table, evaluate_answers
 
     data = datasets.load(dataset)
+    filters = _filters(**scope)
     if url:
         from rag.engine import search_config
 
-        search = evaluate.remote_searcher(url, api_key)
+        search = evaluate.remote_searcher(url, api_key, filters=filters)
         base = search_config(ctx.obj["settings"])
         passages = None
         engine = None
     else:
         engine = _engine(ctx)
-        search = evaluate.local_searcher(engine)
+        search = evaluate.local_searcher(engine, filters)
         base = engine.config
         store = engine.snapshot().store
         passages = {c.chunk_id: c.text for c in store.chunks_by_id(store.chunk_rows()).values()}
@@ -215,7 +290,7 @@ def eval_cmd(ctx: click.Context, dataset: Path, url: str | None, api_key: str | 
         with tempfile.TemporaryDirectory() as tmp:
             reports += evaluate.chunk_size_variants(engine, sizes, base, data, tmp)
     click.echo(evaluate.table(reports))
-    answers = evaluate_answers(data, engine) if engine is not None else None
+    answers = evaluate_answers(data, engine, filters=filters) if engine is not None else None
     if answers:
         click.echo(answer_table(answers))
     written = report.write(report_dir, data, reports, answers)

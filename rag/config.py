@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.embedders import DEFAULT_MODEL
+from rag.search.filters import COLLECTION_NAME
 
 
 class Settings(BaseSettings):
@@ -19,7 +20,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
     model_dir: Path | None = Field(None, description="where the rebuilt model is cached (default: INDEX_DIR/models)")
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    embed_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)
@@ -54,6 +55,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     api_key: str | None = None
     admin_key: str | None = None
+    collection_keys: dict[str, list[str]] = Field(
+        {}, description='reader keys limited to collections, as JSON: {"KEY": ["paper-a", "clippings"]}')
     cors_origins: Annotated[list[str], NoDecode] = []
     rate_limit: int = Field(120, ge=0, description="requests per minute for a caller without a valid key; 0: off")
     rate_limit_loopback: bool = Field(False, description="also limit callers on this machine (off: scripts run here)")
@@ -65,6 +68,17 @@ class Settings(BaseSettings):
     def _split_origins(cls, value):
         if isinstance(value, str):
             return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("collection_keys")
+    @classmethod
+    def _collection_keys(cls, value):
+        for key, names in value.items():
+            if not names:
+                raise ValueError(f"RAG_COLLECTION_KEYS: the key ending '…{key[-4:]}' lists no collection")
+            for name in names:
+                if not COLLECTION_NAME.fullmatch(name):
+                    raise ValueError(f"RAG_COLLECTION_KEYS: '{name}' is not a collection name")
         return value
 
     @field_validator("llm_base_url")

@@ -9,10 +9,11 @@ from rag.config import Settings
 from rag.embedders import Embedder, load_embedder
 from rag.indexing.backends import SearchBackend, View, open_backend
 from rag.indexing.index import AddResult
-from rag.indexing.store import DocumentInfo
+from rag.indexing.store import CollectionInfo, DocumentInfo
 from rag.ingest.loading import Source
 from rag.search.filters import Filters
 from rag.search.retrieval import SearchConfig, SearchResult
+from rag.types import DocumentMeta
 
 
 def search_config(settings: Settings) -> SearchConfig:
@@ -45,9 +46,8 @@ class Engine:
         """Wait for background work of the backend (a segment merge) to finish."""
         self.backend.wait()
 
-    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
                config: SearchConfig | None = None) -> SearchResult:
-        filters = Filters(doc_ids=tuple(doc_ids)) if doc_ids is not None else None
         return self.backend.search(query, k, filters, config or self.config)
 
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
@@ -56,3 +56,12 @@ class Engine:
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
         return self.backend.remove(doc_ids)
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        return self.backend.set_meta(doc_id, meta)
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        return self.backend.create_collection(name, description)
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        return self.backend.delete_collection(name)

@@ -32,6 +32,9 @@ class Article:
         return self.body.span()[1]
 
 
+DEFAULT_COLLECTION = "default"  # where documents go when no collection is named: what the service held before collections
+
+
 @dataclass(frozen=True)
 class DocumentMeta:
     """Newspaper metadata of a document (a page): from upload fields, a sidecar JSON, or the page's own text."""

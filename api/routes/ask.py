@@ -1,18 +1,22 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 
 from ..convert import answer_fields
 from ..deps import QADep, Reader
 from ..schemas import AskRequest, AskResponse
+from ..scope import filters_for, filters_out
+from ..time_filters import with_time_filter
 
 router = APIRouter(tags=["answers"], dependencies=[Reader])
 
 
 @router.post("/ask", response_model=AskResponse, summary="A short answer with numbered citations, or a refusal that says why")
-async def ask(body: AskRequest, qa: QADep) -> AskResponse:
-    result = await run_in_threadpool(qa.ask, body.question, body.top_k)
+async def ask(body: AskRequest, request: Request, qa: QADep) -> AskResponse:
     store = qa.engine.snapshot().store
-    return AskResponse(answer=result.answer.text, timings_ms=result.timings_ms,
+    question, filters, expression = with_time_filter(body.question, filters_for(request, store, body),
+                                                     body.auto_filters)
+    result = await run_in_threadpool(qa.ask, question, body.top_k, filters)
+    return AskResponse(answer=result.answer.text, timings_ms=result.timings_ms, filters=filters_out(filters, expression),
                        **dict(answer_fields(result.answer, store)))

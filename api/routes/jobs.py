@@ -17,6 +17,8 @@ from fastapi import APIRouter, HTTPException, Request, status
 
 from rag.engine import Engine
 from rag.ingest import loading
+from rag.ingest.metadata import described
+from rag.types import DEFAULT_COLLECTION
 
 from ..deps import Reader
 from ..schemas import JobOut, UploadResult
@@ -30,6 +32,8 @@ class Job:
     job_id: str
     files: list[str]
     data: list[bytes] = field(repr=False)
+    collection: str = DEFAULT_COLLECTION
+    given: dict[str, dict] = field(default_factory=dict, repr=False)  # per file: metadata from fields and sidecars
     status: str = "queued"  # queued, reading, ocr, indexing, done, failed
     file: str | None = None
     page: int | None = None
@@ -67,9 +71,10 @@ class JobQueue:
         self._thread = threading.Thread(target=self._work, name="rag-jobs", daemon=True)
         self._thread.start()
 
-    def submit(self, files: list[tuple[str, bytes]]) -> Job:
+    def submit(self, files: list[tuple[str, bytes]], collection: str = DEFAULT_COLLECTION,
+               given: dict[str, dict] | None = None) -> Job:
         """Queue an upload; raises queue.Full when too many are waiting."""
-        job = Job(uuid.uuid4().hex[:16], [n for n, _ in files], [d for _, d in files])
+        job = Job(uuid.uuid4().hex[:16], [n for n, _ in files], [d for _, d in files], collection, given or {})
         self._queue.put_nowait(job)
         with self._lock:
             self._jobs[job.job_id] = job
@@ -98,7 +103,8 @@ class JobQueue:
                 def progress(stage: str, n: int, of: int, job=job) -> None:
                     job.status, job.page, job.pages = ("ocr" if stage == "ocr" else "reading"), n, of
 
-                sources.append(loading.decode(name, data, progress))
+                sources.append(described(loading.decode(name, data, progress), job.collection,
+                                         upload=job.given.get(name)))
             job.status, job.file, job.page, job.pages = "indexing", None, None, None
             job.documents = [r.__dict__ for r in self.engine.add(sources)]
             job.status = "done"

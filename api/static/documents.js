@@ -44,12 +44,26 @@ async function refreshJobs() {
   if (!busy && polling) { clearInterval(polling); polling = null; refreshDocs(); }
 }
 
+// Where each document was printed: paper, date and page (版次), as far as they are known.
+function printed(meta) {
+  return [meta.paper, meta.date, meta.page ? `第${meta.page}版` : null, meta.page_name].filter(Boolean).join(" ");
+}
+
+const collectionOf = {};
 async function refreshDocs() {
-  const docs = await api("/documents");
+  // Every collection the key may read: the upload picks one, the list shows them all, each row naming its own.
+  const names = (await api("/collections")).map((c) => c.name);
+  const box = $("collection");
+  const chosen = box.value;
+  box.replaceChildren(...names.map((n) => el("option", n, { value: n })));
+  if (names.includes(chosen)) box.value = chosen;
+  const docs = await api("/documents?" + names.map((n) => "collection=" + encodeURIComponent(n)).join("&"));
   $("docs").replaceChildren(...docs.map((d) => {
+    collectionOf[d.doc_id] = d.collection;
     const tr = el("tr");
     // data-label: at phone width the table becomes one card per document, each cell naming its column.
-    tr.append(el("td", d.doc_id, { "data-label": "文档" }),
+    tr.append(el("td", d.doc_id, { "data-label": "文档" }), el("td", d.collection, { "data-label": "合集" }),
+      el("td", printed(d.meta), { "data-label": "版面" }),
       el("td", d.format + (d.encoding ? ` (${d.encoding})` : ""), { "data-label": "格式" }),
       el("td", String(d.articles), { "data-label": "文章" }), el("td", String(d.pages), { "data-label": "页" }));
     const td = el("td", undefined, { "data-label": "操作" });
@@ -108,7 +122,7 @@ $("try").addEventListener("submit", async (ev) => {
   if (!query) return;
   try {
     const r = await api("/search", { method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ query, top_k: 5, doc_ids: [current] }) });
+      body: JSON.stringify({ query, top_k: 5, doc_ids: [current], collection: collectionOf[current] }) });
     $("results").replaceChildren(...r.results.map((h) =>
       el("li", `${h.title}${h.page ? `（第 ${h.page} 页）` : ""}：${h.text}`)));
     if (!r.results.length) say("没有找到");
@@ -121,6 +135,8 @@ $("upload").addEventListener("submit", (ev) => {
   if (!files.length) { say("请选择文件"); return; }
   const form = new FormData();
   for (const f of files) form.append("files", f, f.name);
+  form.append("collection", $("collection").value);
+  for (const field of ["paper", "date", "page"]) if ($(field).value) form.append(field, $(field).value);
   // XMLHttpRequest, not fetch: only it reports upload progress.
   const xhr = new XMLHttpRequest();
   const bar = $("sent");

@@ -18,8 +18,9 @@
     position: script.getAttribute("data-position") === "left" ? "left" : "right",
     key: script.getAttribute("data-key") || "",
     mode: script.getAttribute("data-mode") === "page" ? "page" : "float",
+    collection: script.getAttribute("data-collection") || "",  // answer from this collection only
   };
-  var storeKey = "rag-zh-widget:" + cfg.api;
+  var storeKey = "rag-zh-widget:" + cfg.api + (cfg.collection ? ":" + cfg.collection : "");
 
   var css = [
     ":host{all:initial}",
@@ -59,6 +60,9 @@
     ".pop mark{background:#ffe58a;color:inherit;padding:0 1px}",
     ".pop .close{float:right;border:1px solid #b8c0cc;background:#fff;border-radius:6px;cursor:pointer}",
     ".pop mark.ans{background:#ffb000;font-weight:700}",
+    ".pop .crop{position:relative;overflow:hidden;margin:0 0 8px;border:1px solid #b8c0cc;background:#fff}",
+    ".pop .crop img{position:absolute;max-width:none}",
+    ".pop .crop .hl{position:absolute;background:rgba(255,200,0,.35);outline:2px solid #e0a000}",
     ".short{display:block;margin-bottom:4px;font-size:16px}",
     ".short strong{color:#0f3f8a}",
     ".related{display:block;margin-top:6px;font-size:12px;color:#556}",
@@ -188,6 +192,12 @@
     var src = document.createElement("div"); src.className = "src";
     src.textContent = "来源：" + c.doc_id + "（第 " + c.start + "–" + c.end + " 字）";
     var p = document.createElement("div"); p.className = "passage";
+    var crop = c.page && c.boxes && c.boxes.length ? pageCrop(c) : null;
+    if (crop) src.textContent = "来源：" + c.doc_id + "（第 " + c.page + " 页）";
+    // Where the newspaper printed it, as far as known: paper, date, page (版次).
+    var m = c.meta || {};
+    var printed = [m.paper, m.date, m.page ? "第" + m.page + "版" : "", m.page_name].filter(Boolean).join(" ");
+    if (printed) src.textContent += " · " + printed;
     var a = c.highlight ? c.highlight[0] : 0, z = c.highlight ? c.highlight[1] : 0;
     p.appendChild(document.createTextNode(c.text.slice(0, a)));
     var mark = document.createElement("mark");
@@ -205,11 +215,43 @@
     p.appendChild(mark);
     p.appendChild(document.createTextNode(c.text.slice(z)));
     pop.setAttribute("aria-label", (label || "引用 " + c.n) + " 的来源");
-    pop.append(close, h, src, p);
+    pop.append(close, h, src);
+    if (crop) pop.append(crop);
+    pop.append(p);
     pop.hidden = false;
     popOwner = owner;
     close.focus();
     mark.scrollIntoView({ block: "nearest" });
+  }
+  // The cited lines on their page: the page image (fetched with the key, so no <img src> to the API), cropped
+  // to the lines' boxes with a margin, the boxes drawn over it.
+  function pageCrop(c) {
+    var x0 = Infinity, y0 = Infinity, x1 = 0, y1 = 0, pad = 12;
+    c.boxes.forEach(function (b) {
+      x0 = Math.min(x0, b[0]); y0 = Math.min(y0, b[1]); x1 = Math.max(x1, b[2]); y1 = Math.max(y1, b[3]);
+    });
+    x0 = Math.max(0, x0 - pad); y0 = Math.max(0, y0 - pad); x1 += pad; y1 += pad;
+    var s = Math.min(1, 340 / (x1 - x0));
+    var fig = document.createElement("figure"); fig.className = "crop";
+    fig.style.width = (x1 - x0) * s + "px"; fig.style.height = (y1 - y0) * s + "px";
+    var img = document.createElement("img");
+    img.alt = "第 " + c.page + " 页的原版图像";
+    img.style.left = -x0 * s + "px"; img.style.top = -y0 * s + "px";
+    img.addEventListener("load", function () { img.style.width = img.naturalWidth * s + "px"; });
+    fig.appendChild(img);
+    c.boxes.forEach(function (b) {
+      var hl = document.createElement("div"); hl.className = "hl";
+      hl.style.left = (b[0] - x0) * s + "px"; hl.style.top = (b[1] - y0) * s + "px";
+      hl.style.width = (b[2] - b[0]) * s + "px"; hl.style.height = (b[3] - b[1]) * s + "px";
+      fig.appendChild(hl);
+    });
+    var headers = {};
+    if (cfg.key) headers.Authorization = "Bearer " + cfg.key;
+    fetch(cfg.api + "/documents/" + encodeURIComponent(c.doc_id) + "/pages/" + c.page, { headers: headers })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.blob(); })
+      .then(function (blob) { img.src = URL.createObjectURL(blob); })
+      .catch(function () { fig.remove(); });  // no page image: the passage text alone still shows the citation
+    return fig;
   }
   function closePop(refocus) {
     if (pop.hidden) return;
@@ -256,7 +298,8 @@
     if (cfg.key) headers.Authorization = "Bearer " + cfg.key;
     fetch(cfg.api + "/v1/chat/completions", {
       method: "POST", headers: headers,
-      body: JSON.stringify({ model: "rag-zh", stream: true, messages: [{ role: "user", content: question }] }),
+      body: JSON.stringify({ model: cfg.collection ? "rag-zh/" + cfg.collection : "rag-zh", stream: true,
+                             messages: [{ role: "user", content: question }] }),
     }).then(function (res) {
       if (!res.ok || !res.body) throw { status: res.status };
       var reader = res.body.getReader(), decoder = new TextDecoder(), buf = "";

@@ -19,6 +19,7 @@ from rag.answering.types import Answer, AnswerConfig
 from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
 from rag.engine import Engine
+from rag.search.filters import Filters
 from rag.types import Hit
 
 
@@ -47,8 +48,8 @@ class QuestionAnswerer:
         self._articles: OrderedDict[tuple[str, str], str] = OrderedDict()  # (build, article id) -> squashed text
         self._articles_lock = threading.Lock()
 
-    def ask(self, question: str, top_k: int = 5) -> QAResult:
-        checked, timings = self._check(question, top_k)
+    def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> QAResult:
+        checked, timings = self._check(question, top_k, filters)
         t = time.perf_counter()
         if checked.verdict.reason is not None or self.llm is None:
             answer = self._compose_extractive(checked)
@@ -60,11 +61,12 @@ class QuestionAnswerer:
                                  + timings.get("search_total", 0.0), 2)
         return QAResult(answer=answer, hits=checked.hits, timings_ms=timings)
 
-    def stream(self, question: str, top_k: int = 5) -> tuple[list[Hit], Iterator[str], Callable[[], Answer]]:
+    def stream(self, question: str, top_k: int = 5, filters: Filters | None = None
+               ) -> tuple[list[Hit], Iterator[str], Callable[[], Answer]]:
         """The sources first, then the answer's text as it is produced, then the checked answer.
 
         Returns (hits, deltas, final): iterate `deltas` to the end before calling `final()`."""
-        checked, _ = self._check(question, top_k)
+        checked, _ = self._check(question, top_k, filters)
         state: dict[str, Answer] = {}
 
         def deltas() -> Iterator[str]:
@@ -88,11 +90,11 @@ class QuestionAnswerer:
             return compose.refusal(checked.question, checked.hits, checked.evidence, checked.verdict)
         return compose.extractive(checked.question, checked.hits, checked.evidence, checked.verdict, self.config)
 
-    def _check(self, text: str, top_k: int) -> tuple[_Checked, dict[str, float]]:
+    def _check(self, text: str, top_k: int, filters: Filters | None) -> tuple[_Checked, dict[str, float]]:
         t = time.perf_counter()
         question = analyse(text)
         timings = {"analyse": _ms(t)}
-        result = self.engine.search(text, k=top_k)
+        result = self.engine.search(text, k=top_k, filters=filters)
         timings.update({f"search_{k}": v for k, v in result.timings_ms.items()})
         hits = result.hits
         t = time.perf_counter()

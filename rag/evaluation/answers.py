@@ -14,6 +14,7 @@ from rag.answering.question import TYPED
 from rag.answering.types import AnswerConfig
 from rag.evaluation.datasets import Dataset, is_relevant, squash
 from rag.evaluation.evaluate import percentile
+from rag.search.filters import Filters
 
 ANSWER_METRICS = ("short_answer_contains", "short_answer_exact", "citation_hit_rate", "refusal_recall",
                   "false_refusal_rate", "refusal_precision", "answer_chars")
@@ -27,7 +28,8 @@ class AnswerReport:
     rows: list[dict] = field(default_factory=list)
 
 
-def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, config: AnswerConfig = AnswerConfig()) -> AnswerReport:
+def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, config: AnswerConfig = AnswerConfig(),
+                     filters: Filters | None = None) -> AnswerReport:
     from rag.answering.pipeline import QuestionAnswerer
 
     # The threshold is applied below, from each row's evidence score; verification runs as configured.
@@ -35,7 +37,7 @@ def evaluate_answers(dataset: Dataset, engine, top_k: int = 5, config: AnswerCon
     rows, latencies = [], []
     for q in dataset.questions:
         t = time.perf_counter()
-        a = qa.ask(q.question, top_k).answer
+        a = qa.ask(q.question, top_k, filters).answer
         latencies.append((time.perf_counter() - t) * 1000)
         short = a.short_answer.text if a.short_answer else None
         gold = [squash(g) for g in q.short_answers]

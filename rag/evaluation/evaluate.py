@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.evaluation.datasets import Dataset, Question, is_relevant, qrels
+from rag.search.filters import Filters
 from rag.search.retrieval import SearchConfig
 
 RETRIEVAL_METRICS = ("hit_rate@1", "hit_rate@3", "hit_rate@5", "hit_rate@10", "recall@5", "recall@10",
@@ -85,15 +86,27 @@ def _miss(q: Question, hits: list[Retrieved]) -> dict:
             "top1": hits[0].text[:80] if hits else ""}
 
 
-def local_searcher(engine) -> Searcher:
+def local_searcher(engine, filters: Filters | None = None) -> Searcher:
     def search(question: str, k: int, config: SearchConfig) -> list[Retrieved]:
         return [Retrieved(h.chunk.chunk_id, h.chunk.text, h.score)
-                for h in engine.search(question, k, config=config).hits]
+                for h in engine.search(question, k, filters, config=config).hits]
 
     return search
 
 
-def remote_searcher(url: str, api_key: str | None = None, timeout: float = 30.0) -> Searcher:
+def _scope_json(filters: Filters | None) -> dict:
+    """Filters as the fields of a /search body."""
+    if filters is None:
+        return {}
+    body = {"collection": list(filters.collections), "doc_ids": list(filters.doc_ids) if filters.doc_ids else None,
+            "date_from": filters.date_from.isoformat() if filters.date_from else None,
+            "date_to": filters.date_to.isoformat() if filters.date_to else None, "papers": list(filters.papers),
+            "pages": list(filters.pages), "sections": list(filters.sections), "authors": list(filters.authors)}
+    return {k: v for k, v in body.items() if v}
+
+
+def remote_searcher(url: str, api_key: str | None = None, timeout: float = 30.0, filters: Filters | None = None
+                    ) -> Searcher:
     import httpx
 
     client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout,
@@ -101,7 +114,8 @@ def remote_searcher(url: str, api_key: str | None = None, timeout: float = 30.0)
 
     def search(question: str, k: int, config: SearchConfig) -> list[Retrieved]:
         for _ in range(5):  # a rate-limited server says how long to wait (Retry-After, seconds)
-            r = client.post("/search", json={"query": question, "top_k": k, "mode": config.mode})
+            r = client.post("/search", json={"query": question, "top_k": k, "mode": config.mode,
+                                             **_scope_json(filters)})
             if r.status_code != 429:
                 break
             time.sleep(min(float(r.headers.get("retry-after", "1")), 60))

@@ -35,11 +35,13 @@ from rag.embedders import Embedder
 from rag.indexing import merging
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments
-from rag.indexing.store import DocumentInfo, Store, embed_text, text_hash
+from rag.indexing.store import CollectionInfo, DocumentInfo, Store, embed_text, text_hash
 from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
+from rag.search.filters import check_collection
+from rag.types import DEFAULT_COLLECTION, DocumentMeta
 
 STORE_FILE, MANIFEST_FILE = "store.sqlite3", "manifest.json"
 
@@ -55,7 +57,7 @@ class NoIndex(IndexStateError):
 @dataclass(frozen=True)
 class AddResult:
     doc_id: str
-    status: str  # "added", "replaced" or "unchanged"
+    status: str  # "added", "replaced", "unchanged", or "updated" (same text, new metadata)
     articles: int
     chunks: int
 
@@ -274,10 +276,17 @@ class Index:
         document is committed on its own: once its result is reported it is durable and searchable."""
         results: list[AddResult] = []
         with self._write(fresh=rebuild) as store:
+            check_collections(store, sources)
             for source in sources:
                 known = store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
-                    results.append(AddResult(source.doc_id, "unchanged", known.articles, known.chunks))
+                    status = "unchanged"
+                    if known.meta != source.meta:  # the same page with corrected metadata: no re-embedding
+                        with store.transaction():
+                            store.set_document_meta(source.doc_id, source.meta)
+                            store.bump_generation()
+                        status = "updated"
+                    results.append(AddResult(source.doc_id, status, known.articles, known.chunks))
                     if progress:
                         progress(1)
                     continue
@@ -308,6 +317,42 @@ class Index:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
 
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        """Correct a document's newspaper metadata; its chunks are untouched."""
+        with self._write() as store:
+            if store.document(doc_id) is None:
+                raise KeyError(f"no such document: {doc_id}")
+            with store.transaction():
+                store.set_document_meta(doc_id, meta)
+                store.bump_generation()
+            return store.document(doc_id)
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        check_collection(name)
+        with self._write() as store:
+            if store.collection(name) is not None:
+                raise CollectionError(f"collection '{name}' already exists")
+            with store.transaction():
+                store.add_collection(name, description)
+                store.bump_generation()
+            return store.collection(name)
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        """Delete a collection with all its documents, in one transaction: a search sees all of it or none."""
+        if name == DEFAULT_COLLECTION:
+            raise CollectionError("the default collection cannot be deleted; delete its documents instead")
+        with self._write() as store:
+            info = store.collection(name)
+            if info is None:
+                raise KeyError(f"no such collection: {name}")
+            with store.transaction():
+                for doc in store.documents([name]):
+                    store.remove_document(doc.doc_id)
+                store.drop_collection(name)
+                store.prune_embeddings()
+                store.bump_generation()
+            return info
+
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
         """Remove documents; every id must be indexed (nothing changes otherwise). One transaction for all."""
         with self._write() as store:
@@ -321,6 +366,23 @@ class Index:
                 store.prune_embeddings()
                 store.bump_generation()
         return [d for d in docs if d is not None]
+
+
+class CollectionError(ValueError):
+    """A collection that does not exist, exists already, or cannot take a document."""
+
+
+def check_collections(store: Store, sources: list[Source]) -> None:
+    """Before writing anything: every target collection exists, and no file name is taken in another one
+    (document ids are file names, unique across collections, so that citations and URLs stay unambiguous)."""
+    known = {c.name for c in store.collections()}
+    for source in sources:
+        if source.collection not in known:
+            raise CollectionError(f"no such collection: '{source.collection}'; create it first")
+        other = store.document(source.doc_id)
+        if other is not None and other.collection != source.collection:
+            raise CollectionError(f"{source.doc_id} is already in collection '{other.collection}'; document ids are "
+                                  "file names, unique across collections: delete it there or rename the file")
 
 
 def _now() -> str:

@@ -8,18 +8,20 @@ blocked by the writer, and each write is one transaction that a reader sees whol
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
-from rag.ingest.loading import Source
+from rag.ingest.loading import Box, Source
 from rag.text import analyzers
-from rag.types import Article, Chunk
+from rag.search.filters import Filters
+from rag.types import DEFAULT_COLLECTION, Article, Chunk, DocumentMeta
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -36,6 +38,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     ordinal INTEGER NOT NULL, embed_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(bigram, jieba, tokenize = 'unicode61');
+CREATE TABLE IF NOT EXISTS pages (
+    doc_id TEXT NOT NULL, number INTEGER NOT NULL, png BLOB NOT NULL, PRIMARY KEY (doc_id, number));
+CREATE TABLE IF NOT EXISTS page_lines (
+    doc_id TEXT NOT NULL, page INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+    x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS page_lines_doc ON page_lines(doc_id, start);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
 CREATE TABLE IF NOT EXISTS segments (
@@ -43,9 +51,21 @@ CREATE TABLE IF NOT EXISTS segments (
     info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS collections (
+    name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL DEFAULT (datetime('now')));
+INSERT OR IGNORE INTO collections (name, description) VALUES ('default', '');
 """
-# Added after the first release: an index written before segments existed gains the column on open.
-MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEGER")]
+# Added after the first release: an older index gains the columns on open (its documents: default collection,
+# no newspaper metadata).
+MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEGER"),
+              ("documents", "collection", "ALTER TABLE documents ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'"),
+              ("documents", "paper", "ALTER TABLE documents ADD COLUMN paper TEXT"),
+              ("documents", "date", "ALTER TABLE documents ADD COLUMN date TEXT"),  # ISO yyyy-mm-dd
+              ("documents", "page", "ALTER TABLE documents ADD COLUMN page INTEGER"),
+              ("documents", "page_name", "ALTER TABLE documents ADD COLUMN page_name TEXT"),
+              ("documents", "section", "ALTER TABLE documents ADD COLUMN section TEXT"),
+              ("documents", "authors", "ALTER TABLE documents ADD COLUMN authors TEXT NOT NULL DEFAULT '[]'")]
+META_COLUMNS = ("paper", "date", "page", "page_name", "section")
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -64,6 +84,17 @@ class DocumentInfo:
     added_at: str
     format: str = "text"  # text, markdown, pdf, docx, html, image
     encoding: str | None = None  # what a text file was read in
+    collection: str = DEFAULT_COLLECTION
+    meta: DocumentMeta = DocumentMeta()
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    name: str
+    description: str
+    created_at: str
+    documents: int
+    chunks: int
 
 
 class Store:
@@ -85,10 +116,15 @@ class Store:
                 if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(sql)
             self.db.execute("CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment)")
+            self.db.execute("CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection, date)")
         # An index built before formats were kept opens read-only without the table: its documents are text.
         has_formats = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'formats'").fetchone() is not None
         self._documents_sql = ("SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d "
                                "LEFT JOIN formats f USING (doc_id)") if has_formats else "SELECT * FROM documents"
+        # Likewise an index from before collections: all its documents are in the default collection.
+        self._collections = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'collections'").fetchone())
+        # A build written before page storage existed has no page tables: its documents have no pages.
+        self._paged = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone())
 
     def close(self) -> None:
         self.db.close()
@@ -98,12 +134,62 @@ class Store:
         with self._lock:
             return self.db.execute(sql, params).fetchall()
 
-    def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(**dict(r)) for r in self._rows(f"{self._documents_sql} ORDER BY doc_id")]
+    def documents(self, collections: Sequence[str] | None = None) -> list[DocumentInfo]:
+        if collections is None:
+            return [_document(r) for r in self._rows(f"{self._documents_sql} ORDER BY doc_id")]
+        marks = ",".join("?" * len(collections))
+        return [_document(r) for r in self._rows(f"{self._documents_sql} WHERE collection IN ({marks}) ORDER BY doc_id",
+                                                 list(collections))]
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         rows = self._rows(f"{self._documents_sql} WHERE doc_id = ?", (doc_id,))
-        return DocumentInfo(**dict(rows[0])) if rows else None
+        return _document(rows[0]) if rows else None
+
+    def collections(self) -> list[CollectionInfo]:
+        if not self._collections:
+            (r,) = self._rows("SELECT count(*) AS n, coalesce(sum(chunks), 0) AS chunks FROM documents")
+            return [CollectionInfo(DEFAULT_COLLECTION, "", "", r["n"], r["chunks"])]
+        return [CollectionInfo(**dict(r)) for r in self._rows(
+            "SELECT c.name, c.description, c.created_at, count(d.doc_id) AS documents, "
+            "coalesce(sum(d.chunks), 0) AS chunks FROM collections c LEFT JOIN documents d ON d.collection = c.name "
+            "GROUP BY c.name ORDER BY c.name")]
+
+    def collection(self, name: str) -> CollectionInfo | None:
+        return next((c for c in self.collections() if c.name == name), None)
+
+    def _where(self, filters: Filters) -> tuple[str, list] | None:
+        """SQL over `documents` selecting the documents a search may look at; None when that is all of them."""
+        if not self._collections:  # an index from before collections (read-only): one collection, no metadata
+            if DEFAULT_COLLECTION not in filters.collections or filters.by_metadata:
+                return "SELECT doc_id FROM documents WHERE 0", []
+            filters = replace(filters, collections=(DEFAULT_COLLECTION,))
+        present = {r["collection"] for r in self._rows("SELECT DISTINCT collection FROM documents")} \
+            if self._collections else {DEFAULT_COLLECTION}
+        clauses: list[str] = []
+        params: list = []
+        if not present <= set(filters.collections):
+            clauses.append(f"collection IN ({','.join('?' * len(filters.collections))})")
+            params.extend(filters.collections)
+        if filters.doc_ids is not None:
+            clauses.append(f"doc_id IN ({','.join('?' * len(filters.doc_ids))})")
+            params.extend(filters.doc_ids)
+        if filters.date_from:
+            clauses.append("date >= ?")
+            params.append(filters.date_from.isoformat())
+        if filters.date_to:
+            clauses.append("date <= ?")
+            params.append(filters.date_to.isoformat())
+        for column, values in (("paper", filters.papers), ("page", filters.pages), ("section", filters.sections)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        if filters.authors:
+            clauses.append(f"EXISTS (SELECT 1 FROM json_each(authors) WHERE value IN "
+                           f"({','.join('?' * len(filters.authors))}))")
+            params.extend(filters.authors)
+        if not clauses:
+            return None
+        return "SELECT doc_id FROM documents WHERE " + " AND ".join(clauses), params
 
     def source_text(self, doc_id: str) -> str | None:
         rows = self._rows("SELECT text FROM sources WHERE doc_id = ?", (doc_id,))
@@ -113,6 +199,25 @@ class Store:
         return [dict(r) for r in self._rows(
             "SELECT article_id, ordinal, title, title_source, start, end FROM articles "
             "WHERE doc_id = ? ORDER BY ordinal", (doc_id,))]
+
+    def page_count(self, doc_id: str) -> int:
+        if not self._paged:
+            return 0
+        return self._rows("SELECT count(*) AS n FROM pages WHERE doc_id = ?", (doc_id,))[0]["n"]
+
+    def page_image(self, doc_id: str, number: int) -> bytes | None:
+        if not self._paged:
+            return None
+        rows = self._rows("SELECT png FROM pages WHERE doc_id = ? AND number = ?", (doc_id, number))
+        return rows[0]["png"] if rows else None
+
+    def locate(self, doc_id: str, start: int, end: int) -> list[tuple[int, Box]]:
+        """(page, box) of every printed line holding characters of [start, end), in text order."""
+        if not self._paged:
+            return []
+        rows = self._rows("SELECT page, x0, y0, x1, y1 FROM page_lines WHERE doc_id = ? AND start < ? AND end > ? "
+                          "ORDER BY start", (doc_id, end, start))
+        return [(r["page"], (r["x0"], r["y0"], r["x1"], r["y1"])) for r in rows]
 
     def counts(self) -> dict[str, int]:
         return {t: self._rows(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in ("documents", "articles", "chunks")}
@@ -131,7 +236,14 @@ class Store:
         marks = ",".join("?" * len(doc_ids))
         return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", list(doc_ids))]
 
-    def lexical_search(self, query: str, analyzer: str, k: int, doc_ids: Sequence[str] | None = None
+    def allowed_rows(self, filters: Filters) -> list[int] | None:
+        """Row ids of the chunks a search with these filters may look at; None when that is every chunk."""
+        where = self._where(filters)
+        if where is None:
+            return None
+        return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({where[0]})", where[1])]
+
+    def lexical_search(self, query: str, analyzer: str, k: int, filters: Filters | None = None
                        ) -> list[tuple[int, float]]:
         """BM25 over one analyzer's column: [(row id, score)], best first, score higher is better."""
         terms = list(dict.fromkeys(analyzers.get(analyzer)(query)))
@@ -141,9 +253,10 @@ class Store:
         weights = ", ".join("1.0" if name == analyzer else "0.0" for name in analyzers.ANALYZERS)
         sql = f"SELECT rowid, bm25(chunks_fts, {weights}) AS s FROM chunks_fts WHERE chunks_fts MATCH ?"
         params: list = [match]
-        if doc_ids is not None:
-            sql += f" AND rowid IN (SELECT id FROM chunks WHERE doc_id IN ({','.join('?' * len(doc_ids))}))"
-            params.extend(doc_ids)
+        where = self._where(filters) if filters is not None else None
+        if where is not None:
+            sql += f" AND rowid IN (SELECT id FROM chunks WHERE doc_id IN ({where[0]}))"
+            params.extend(where[1])
         sql += " ORDER BY s LIMIT ?"
         params.append(k)
         return [(r["rowid"], -r["s"]) for r in self._rows(sql, params)]
@@ -167,8 +280,10 @@ class Store:
 
     def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
         """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids)."""
-        self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks) VALUES (?,?,?,?,?,?)",
-                        (source.doc_id, source.path, source.sha256, len(source.text), len(articles), len(chunks)))
+        self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks, collection) "
+                        "VALUES (?,?,?,?,?,?,?)", (source.doc_id, source.path, source.sha256, len(source.text),
+                                                   len(articles), len(chunks), source.collection))
+        self.set_document_meta(source.doc_id, source.meta)
         self.db.execute("INSERT INTO sources VALUES (?, ?)", (source.doc_id, source.text))
         markdown = source.kind == "text" and source.doc_id.lower().endswith(".md")
         self.db.execute("INSERT INTO formats VALUES (?, ?, ?)",
@@ -193,7 +308,25 @@ class Store:
                             (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
             ids.append(rowid)
         self.set_meta("last_chunk_id", str(last))
+        self._add_pages(source)
         return ids
+
+    def _add_pages(self, source: Source) -> None:
+        self.db.executemany("INSERT INTO pages VALUES (?, ?, ?)",
+                            [(source.doc_id, p.number, p.png) for p in source.pages])
+        self.db.executemany("INSERT INTO page_lines VALUES (?,?,?,?,?,?,?,?)", [
+            (source.doc_id, p.number, ln.start, ln.end, *ln.box) for p in source.pages for ln in p.lines])
+
+    def set_document_meta(self, doc_id: str, meta: DocumentMeta) -> None:
+        self.db.execute(f"UPDATE documents SET {', '.join(c + ' = ?' for c in META_COLUMNS)}, authors = ? "
+                        "WHERE doc_id = ?", [*(getattr(meta, c) for c in META_COLUMNS),
+                                             json.dumps(list(meta.authors), ensure_ascii=False), doc_id])
+
+    def add_collection(self, name: str, description: str) -> None:
+        self.db.execute("INSERT INTO collections (name, description) VALUES (?, ?)", (name, description))
+
+    def drop_collection(self, name: str) -> None:
+        self.db.execute("DELETE FROM collections WHERE name = ?", (name,))
 
     def remove_document(self, doc_id: str) -> list[int]:
         """Delete a document's rows; its chunks inside sealed segments become tombstones, and the cached vectors
@@ -203,7 +336,7 @@ class Store:
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
         self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
                             [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
-        for table in ("chunks", "articles", "sources", "formats", "documents"):
+        for table in ("chunks", "articles", "sources", "formats", "documents", "pages", "page_lines"):
             self.db.execute(f"DELETE FROM {table} WHERE doc_id = ?", (doc_id,))
         self._released.update(r["embed_hash"] for r in rows)
         return ids
@@ -283,6 +416,13 @@ class _Transaction:
     def __exit__(self, exc_type, *_):
         self.store.db.execute("ROLLBACK" if exc_type else "COMMIT")
         return False
+
+
+def _document(r: sqlite3.Row) -> DocumentInfo:
+    row = dict(r)
+    meta = DocumentMeta(**{c: row.pop(c, None) for c in META_COLUMNS},
+                        authors=tuple(json.loads(row.pop("authors", None) or "[]")))
+    return DocumentInfo(**row, meta=meta)
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rag.types import DEFAULT_COLLECTION, DocumentMeta
+
 # Extension -> the kind of content it promises, and the reader module (rag.ingest.readers.KIND) that reads it.
 KINDS = {
     ".txt": "text", ".md": "text",
@@ -51,6 +53,8 @@ class Source:
     encoding: str | None = None  # what a text file was decoded from ("utf-8", "gb18030", ...)
     kind: str = "text"  # reader that produced it: text, pdf, docx, html, image
     pages: tuple[Page, ...] = ()  # empty for text formats
+    collection: str = DEFAULT_COLLECTION
+    meta: DocumentMeta = DocumentMeta()
 
 
 def check(name: str, data: bytes) -> None:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-DEFAULT_COLLECTION = "default"
+from rag.types import DEFAULT_COLLECTION
 # A collection name travels in URLs, form fields and Milvus partition names: keep it to a safe alphabet.
 COLLECTION_NAME = re.compile(r"^[A-Za-z0-9_\-]{1,64}$")
 

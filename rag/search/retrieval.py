@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from rag.embedders import Embedder
 from rag.indexing.index import Snapshot
+from rag.search.filters import Filters
 from rag.text.analyzers import ANALYZERS, squashed_bigrams
 from rag.types import Chunk, Hit
 
@@ -91,8 +92,9 @@ class Retriever:
         self.embedder = embedder
         self.config = config
 
-    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None,
+    def search(self, query: str, k: int = 10, filters: Filters | None = None,
                config: SearchConfig | None = None) -> SearchResult:
+        """The k best passages for the query among those the filters admit (default: the default collection)."""
         cfg = config or self.config
         if not query or not query.strip():
             raise ValueError("the query is empty")
@@ -100,7 +102,11 @@ class Retriever:
             raise ValueError(f"k must be at least 1, got {k}")
         timings: dict[str, float] = {}
         store, vectors = self.snapshot.store, self.snapshot.vectors
-        allowed = store.chunk_rows(doc_ids) if doc_ids is not None else None
+        filters = filters or Filters()
+        # Pre-filtering: each leg searches only the admitted rows, so a narrow filter still gets its k best.
+        allowed = store.allowed_rows(filters)
+        if allowed is not None and not allowed:
+            return SearchResult(hits=[], timings_ms={"total": 0.0})
         pool = max(cfg.candidates, k * 2)
         dense: list[tuple[int, float]] = []
         lexical: list[list[tuple[int, float]]] = []
@@ -113,7 +119,7 @@ class Retriever:
             timings["dense"] = (time.perf_counter() - t) * 1000
         if cfg.mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lexical = [store.lexical_search(query, a, pool, doc_ids) for a in cfg.analyzers]
+            lexical = [store.lexical_search(query, a, pool, filters) for a in cfg.analyzers]
             timings["lexical"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
         fused = _fuse(cfg, dense, lexical)

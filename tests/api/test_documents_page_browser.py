@@ -38,12 +38,18 @@ def test_documents_page_uploads_and_browses(live_server, browser):  # noqa: F811
     # the whole upload is refused before any job starts, and the message names the file
     page.wait_for_function("() => document.getElementById('status').textContent.includes('上传失败')", timeout=60000)
     assert "bad.txt" in page.text_content("#status")
+    page.get_by_label("报名（可选）").fill("某市日报")
+    page.get_by_label("出版日期（可选）").fill("2021-03-05")
+    page.get_by_label("版次（可选）").fill("4")
     page.set_input_files("#files", [{"name": "news.md", "mimeType": "text/markdown", "buffer": NEWS.encode()},
                                     {"name": "more.txt", "mimeType": "text/plain",
                                      "buffer": "本报讯 光明社区举办读书会。\n".encode()}])
     page.get_by_role("button", name="上传").click()
     done = page.wait_for_selector("#jobs li[data-status=done]", timeout=60000)
     assert "news.md" in done.text_content() and "已索引" in done.text_content()
+    # Where the page was printed, given with the upload, is shown in its row.
+    row = page.wait_for_selector("#docs tr:has-text('news.md')")
+    assert "某市日报 2021-03-05 第4版" in row.text_content() and "default" in row.text_content()
     assert page.evaluate("document.getElementById('sent').value") == 100
     assert "done" in page.evaluate("[...window.seen]")
 
@@ -68,3 +74,49 @@ def test_documents_page_uploads_and_browses(live_server, browser):  # noqa: F811
     page.wait_for_function("() => document.getElementById('status').textContent.includes('已删除 news.md')")
     assert dialogs == ["删除 news.md？"]
     assert page.get_by_role("button", name="查看 news.md").count() == 0
+
+
+def _scan(headlines: list[str]) -> bytes:
+    """A multi-page TIFF, one story a page: a headline in large type over lines of body text."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+    pages = []
+    for k, headline in enumerate(headlines):
+        page = Image.new("L", (700, 330), 255)
+        draw = ImageDraw.Draw(page)
+        draw.text((30, 30), headline, font=ImageFont.truetype(font, 44), fill=0)
+        body = [f"本报讯 第{k + 1}支志愿服务队走进社区，", "为居民提供便民服务，受到老人欢迎。", f"活动每月举办{k + 2}次。"]
+        for n, line in enumerate(body):
+            draw.text((30, 130 + 50 * n), line, font=ImageFont.truetype(font, 26), fill=0)
+        pages.append(page)
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:])
+    return out.getvalue()
+
+
+def test_documents_page_uploads_a_scan_and_shows_its_ocr_progress(live_server, browser):  # noqa: F811
+    base = live_server(admin_key="adm")
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(f"{base}/admin/documents")
+    page.fill("#key", "adm")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("#docs tr")
+    page.evaluate("""() => { window.lines = new Set();
+        new MutationObserver(() => document.querySelectorAll('#jobs li').forEach(li => lines.add(li.textContent)))
+            .observe(document.getElementById('jobs'), {childList: true, subtree: true, characterData: true}); }""")
+    page.set_input_files("#files", [{"name": "scan.tif", "mimeType": "image/tiff",
+                                     "buffer": _scan(["社区理发进楼院", "便民维修到家门", "夜校开课教手机"])}])
+    page.get_by_role("button", name="上传").click()
+    page.wait_for_selector("#jobs li[data-status=done]", timeout=120000)
+    seen = page.evaluate("[...window.lines]")
+    assert any("OCR" in line and "/ 3 页" in line for line in seen), seen  # progress, page by page
+    page.get_by_role("button", name="查看 scan.tif").click()
+    page.wait_for_selector("#articles li")
+    titles = page.evaluate("[...document.querySelectorAll('#articles li')].map(li => li.textContent)")
+    assert titles == ["社区理发进楼院", "便民维修到家门", "夜校开课教手机"], titles
+    page.wait_for_function("() => [...document.querySelectorAll('#pages img')].every(i => i.naturalWidth > 0)")
+    assert page.eval_on_selector_all("#pages img", "imgs => imgs.length") == 3
+    page.screenshot(path=str(ARTIFACTS / "documents-page-scan.png"), full_page=True)

@@ -1,44 +1,51 @@
-"""Page images and page citations at the HTTP edge, over a store that holds pages for one document.
-
-The store's page methods (`page_count`, `page_image`, `locate`) come with the ingest branch; here they are given
-for one uploaded document so that the routes are tested on their own: a real PNG built with Pillow, real boxes."""
+"""Page images and page citations end to end: a scan read by real OCR, stored with its pages, served and cited."""
 
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
-from rag.indexing.store import Store
+from rag.ingest.readers import image
 
-TEXT = "本报讯 某市图书馆推出“流动书车”志愿服务，每周为偏远村庄送书两次。\n".encode()
-BOX = (10.0, 20.0, 300.0, 44.0)
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+LINES = ["本报讯 某市图书馆推出流动书车志愿服务，", "每周为偏远村庄送书两次，受到村民欢迎。"]
 
 
-@pytest.fixture
-def paged(monkeypatch):
+@pytest.fixture(scope="module")
+def scan():
+    """A two-page TIFF: the answer is printed on page 2, lines 1 and 2."""
+    font = ImageFont.truetype(FONT, 24)
+    pages = []
+    for lines in (["第一页只有一句话，与书车无关。"], LINES):
+        page = Image.new("L", (620, 160), 255)
+        for i, line in enumerate(lines):
+            ImageDraw.Draw(page).text((20, 30 + 40 * i), line, font=font, fill=0)
+        pages.append(page)
     buf = io.BytesIO()
-    Image.new("RGB", (320, 200), "white").save(buf, format="PNG")
-    png = buf.getvalue()
-    monkeypatch.setattr(Store, "page_count", lambda self, doc_id: 2 if doc_id == "scan.txt" else 0, raising=False)
-    monkeypatch.setattr(Store, "page_image", lambda self, doc_id, n: png if doc_id == "scan.txt" and n in (1, 2)
-                        else None, raising=False)
-    monkeypatch.setattr(Store, "locate", lambda self, doc_id, start, end: [(2, BOX), (2, BOX)]
-                        if doc_id == "scan.txt" else [], raising=False)
-    return png
+    pages[0].save(buf, format="TIFF", save_all=True, append_images=pages[1:])
+    return image.read("scan.tif", buf.getvalue())
 
 
-def test_page_images_and_page_citations(client, paged):
-    assert client.post("/documents", files=[("files", ("scan.txt", TEXT))]).status_code == 201
-    assert client.get("/documents/scan.txt").json()["document"]["pages"] == 2
-    r = client.get("/documents/scan.txt/pages/2")
-    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == paged
+def test_page_images_and_page_citations(client, scan):
+    client.app.state.engine.add([scan])
+    assert client.get("/documents/scan.tif").json()["document"]["pages"] == 2
+    r = client.get("/documents/scan.tif/pages/2")
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content == scan.pages[1].png
     for n in (0, 3):
-        r = client.get(f"/documents/scan.txt/pages/{n}")
+        r = client.get(f"/documents/scan.tif/pages/{n}")
         assert r.status_code == 404 and "it has 2" in r.json()["detail"]
+    r = client.get("/documents/002_585aae8c6ae96317.txt/pages/1")
+    assert r.status_code == 404 and "no page images" in r.json()["detail"]
 
+    boxes = [list(line.box) for line in scan.pages[1].lines]
     hit = client.post("/search", json={"query": "流动书车", "top_k": 1}).json()["results"][0]
-    assert hit["doc_id"] == "scan.txt" and hit["page"] == 2 and hit["boxes"] == [list(BOX), list(BOX)]
+    assert hit["doc_id"] == "scan.tif" and hit["page"] == 2 and hit["boxes"] == boxes
     cites = client.post("/ask", json={"question": "流动书车每周送书几次？"}).json()["citations"]
-    assert any(c["doc_id"] == "scan.txt" and c["page"] == 2 and c["boxes"] for c in cites)
+    assert any(c["doc_id"] == "scan.tif" and c["page"] == 2 and c["boxes"] == boxes for c in cites)
+    text_cites = [c for c in cites if c["doc_id"] != "scan.tif"]
+    assert all(c.get("page") is None for c in text_cites)  # text documents keep the character span only
     chat = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": "流动书车每周送书几次？"}]})
-    assert any(c["page"] == 2 for c in chat.json()["citations"])
+    assert any(c.get("page") == 2 for c in chat.json()["citations"])
+
+    assert client.delete("/documents/scan.tif").status_code == 200
+    assert client.get("/documents/scan.tif/pages/2").status_code == 404

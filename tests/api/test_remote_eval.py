@@ -50,3 +50,20 @@ def test_a_limited_loopback_caller_gets_retry_after(live_server):
     assert search("潮州", 3, config)
     r = httpx.post(f"{url}/search", json={"query": "潮州"})
     assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
+
+
+def test_eval_runs_against_one_collection(live_server, tmp_path):
+    """The same questions against the seeds' collection and against an empty one: the scope reaches the server."""
+    url = live_server(admin_key="adm", rate_limit=0)
+    assert httpx.post(f"{url}/collections", json={"name": "empty"},
+                      headers={"Authorization": "Bearer adm"}).status_code == 201
+    subset = tmp_path / "q.jsonl"
+    lines = (REPO / "eval" / "seeds" / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    subset.write_text("\n".join(lines[:8]) + "\n", encoding="utf-8")
+    hit1 = {}
+    for collection in ("default", "empty"):
+        r = CliRunner().invoke(cli, ["eval", str(subset), "--url", url, "--only", "default", "--collection",
+                                     collection, "--report", str(tmp_path / collection)], catch_exceptions=False)
+        assert r.exit_code == 0, r.output
+        hit1[collection] = float(next(x for x in r.stdout.splitlines() if x.startswith("| default")).split("|")[2])
+    assert hit1["default"] >= 0.75 and hit1["empty"] == 0.0

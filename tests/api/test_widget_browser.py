@@ -58,6 +58,19 @@ def _shadow(page, js: str):
     return page.evaluate(f"() => {{ const r = document.querySelector('[data-rag-zh]').shadowRoot; return {js}; }}")
 
 
+def _ask_widget(browser, url: str, question: str):
+    """Open the host page, ask the (open) widget a question, wait for the first citation; returns the page."""
+    page = browser.new_page(viewport={"width": 1100, "height": 800})
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]')")
+    _shadow(page, f"(r.querySelector('textarea').value = '{question}', r.querySelector('textarea'))")
+    page.evaluate("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('textarea').focus()")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('[data-rag-zh]').shadowRoot.querySelector('.bot .cite')",
+                           timeout=60000)
+    return page
+
+
 def test_widget_answers_with_citations(live_server, host_page, browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     api = live_server(api_key=KEY, cors_origins=host_page.origin)
@@ -170,3 +183,75 @@ def test_full_page_chat_is_served(live_server, browser):
                            timeout=60000)
     assert "18座" in _shadow(page, "r.querySelector('.bot').textContent")
     page.screenshot(path=str(ARTIFACTS / "full-page.png"))
+
+
+def _scanned_page() -> "Source":
+    """A one-page scan made with Pillow, its two lines' boxes known (no OCR needed to test the viewer)."""
+    import hashlib
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from rag.ingest.loading import Line, Page, Source
+
+    lines = ["本报讯 某市图书馆推出流动书车志愿服务，", "每周为偏远村庄送书两次，受到村民欢迎。"]
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 24)
+    image = Image.new("L", (900, 600), 255)
+    draw = ImageDraw.Draw(image)
+    text, found, pos = "\n".join(lines), [], 0
+    for i, line in enumerate(lines):
+        draw.text((300, 300 + 40 * i), line, font=font, fill=0)
+        found.append(Line(pos, pos + len(line), tuple(float(v) for v in draw.textbbox((300, 300 + 40 * i), line, font=font))))
+        pos += len(line) + 1
+    buf = io.BytesIO()
+    image.save(buf, format="PNG")
+    return Source(doc_id="scan.png", text=text, sha256=hashlib.sha256(buf.getvalue()).hexdigest(), path="scan.png",
+                  kind="image", pages=(Page(1, buf.getvalue(), tuple(found)),))
+
+
+def test_widget_shows_the_cited_lines_on_the_page_image(index_copy, embedder, live_server, host_page, browser):
+    from rag.indexing.index import Index
+
+    Index(index_copy, embedder).add([_scanned_page()])
+    api = live_server(api_key=KEY, cors_origins=host_page.origin)
+    url = host_page("scan.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" '
+                                 f'data-open="true" defer></script>')
+    page = _ask_widget(browser, url, "流动书车每周送书几次？")
+    n = _shadow(page, "[...r.querySelectorAll('.bot .cite')].findIndex(b => b.getAttribute('aria-label').includes('流动书车'))")
+    assert n >= 0, _shadow(page, "r.querySelector('.bot').textContent")
+    _shadow(page, f"r.querySelectorAll('.bot .cite')[{n}].click()")
+    assert "第 1 页" in _shadow(page, "r.querySelector('.pop .src').textContent")
+    page.wait_for_function("() => { const i = document.querySelector('[data-rag-zh]').shadowRoot"
+                           ".querySelector('.pop .crop img'); return i && i.complete && i.naturalWidth > 0; }",
+                           timeout=10000)
+    assert _shadow(page, "r.querySelector('.pop .crop img').naturalWidth") == 900
+    boxes = _shadow(page, "[...r.querySelectorAll('.pop .crop .hl')].map(h => h.getBoundingClientRect().height)")
+    assert len(boxes) == 2 and all(h > 10 for h in boxes)
+    # The crop holds the cited lines, not the whole page: about their width, far less than the page's height.
+    crop = _shadow(page, "(b => [b.width, b.height])(r.querySelector('.pop .crop').getBoundingClientRect())")
+    assert 200 < crop[0] <= 342 and crop[1] < 120
+    page.screenshot(path=str(ARTIFACTS / "widget-page-crop.png"))
+
+
+def test_widget_answers_from_its_collection_and_shows_where_it_was_printed(index_copy, embedder, live_server,
+                                                                          host_page, browser):
+    import hashlib
+
+    from rag.indexing.index import Index
+    from rag.ingest.loading import Source
+    from rag.types import DocumentMeta
+
+    text = "本报讯 某县图书馆开设“流动书车”阅读点，每月为山区学校送书一次，今年已送书五百册。\n"
+    index = Index(index_copy, embedder)
+    index.create_collection("clips")
+    index.add([Source("clip.txt", text, hashlib.sha256(text.encode()).hexdigest(), "clip.txt", collection="clips",
+                      meta=DocumentMeta(paper="某县报", date="2022-01-09", page=2))])
+    api = live_server(api_key=KEY, cors_origins=host_page.origin)
+    url = host_page("clips.html", f'<script src="{api}/widget.js" data-api="{api}" data-key="{KEY}" '
+                                  f'data-collection="clips" data-open="true" defer></script>')
+    page = _ask_widget(browser, url, "流动书车今年已送书多少册？")
+    assert "五百册" in _shadow(page, "r.querySelector('.bot').textContent")
+    _shadow(page, "r.querySelector('.bot .cite').click()")
+    source = _shadow(page, "r.querySelector('.pop .src').textContent")
+    assert "clip.txt" in source and "某县报 2022-01-09 第2版" in source
+    page.screenshot(path=str(ARTIFACTS / "widget-collection.png"))

@@ -84,3 +84,26 @@ def test_migrate_to_milvus_then_serve_from_it(run, seeds_index_dir, tmp_path, mo
     r = run("search", "谁带着志愿者给居民理发？", "-k", "3", "--json")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["results"][0]["doc_id"] == "004_b3238fd52c02d4da.txt"
+
+
+def test_collections_from_the_command_line(run, index_copy, tmp_path):
+    page = tmp_path / "clip.txt"
+    page.write_text("本报讯 某县图书馆开设流动书车阅读点，每月为山区学校送书一次。\n", encoding="utf-8")
+    idx = ["--index-dir", str(index_copy)]
+    r = run(*idx, "index", str(page), "--collection", "clips")
+    assert r.exit_code == 1 and "no such collection: 'clips'" in r.output
+    assert run(*idx, "collections", "create", "clips", "--description", "剪报").exit_code == 0
+    assert run(*idx, "index", str(page), "--collection", "clips").exit_code == 0
+    listed = run(*idx, "collections", "list").output
+    assert "clips" in listed and "1 documents" in listed and "default" in listed
+
+    def found(*scope):
+        r = run(*idx, "search", "山区学校送书", "-k", "20", "--json", *scope)
+        return {h["doc_id"] for h in json.loads(r.stdout)["results"]}
+
+    assert found("--collection", "clips") == {"clip.txt"}
+    assert "clip.txt" not in found()
+    assert found("--collection", "clips", "--date-from", "2020-01-01") == set()  # it has no date
+    r = run(*idx, "collections", "delete", "clips")
+    assert r.exit_code == 0 and "1 documents" in r.output
+    assert "clip.txt" not in run(*idx, "info").output

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
-from rag.types import Chunk
+from rag.types import Chunk, DocumentMeta
 
 if TYPE_CHECKING:
     from rag.config import Settings
     from rag.embedders import Embedder
     from rag.indexing.index import AddResult
-    from rag.indexing.store import DocumentInfo
+    from rag.indexing.store import CollectionInfo, DocumentInfo
     from rag.ingest.loading import Source
     from rag.search.filters import Filters
     from rag.search.retrieval import SearchConfig, SearchResult
@@ -25,9 +25,13 @@ BACKENDS = ("embedded", "milvus")
 class DocumentStore(Protocol):
     """What citations and the documents routes read. Chunk row ids are opaque integers of the backend."""
 
-    def documents(self) -> list[DocumentInfo]: ...
+    def documents(self, collections: Sequence[str] | None = None) -> list[DocumentInfo]: ...
 
     def document(self, doc_id: str) -> DocumentInfo | None: ...
+
+    def collections(self) -> list[CollectionInfo]: ...
+
+    def collection(self, name: str) -> CollectionInfo | None: ...
 
     def articles(self, doc_id: str) -> list[dict]: ...
 
@@ -63,6 +67,12 @@ class SearchBackend(Protocol):
             rebuild: bool = False) -> list[AddResult]: ...
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]: ...
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo: ...
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo: ...
+
+    def delete_collection(self, name: str) -> CollectionInfo: ...
 
     def wait(self) -> None: ...
 

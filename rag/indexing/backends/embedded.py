@@ -11,12 +11,13 @@ from rag.config import Settings
 from rag.embedders import Embedder
 from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
 from rag.indexing.merging import MergePolicy
-from rag.indexing.store import DocumentInfo
+from rag.indexing.store import CollectionInfo, DocumentInfo
 from rag.indexing.vectors import VectorPolicy
 from rag.ingest.chunking import ChunkerConfig
 from rag.ingest.loading import Source
-from rag.search.filters import DEFAULT_COLLECTION, Filters
+from rag.search.filters import Filters
 from rag.search.retrieval import Retriever, SearchConfig, SearchResult
+from rag.types import DocumentMeta
 
 
 class EmbeddedBackend:
@@ -52,13 +53,7 @@ class EmbeddedBackend:
             return self._snapshot
 
     def search(self, query: str, k: int, filters: Filters | None, config: SearchConfig) -> SearchResult:
-        doc_ids = None
-        if filters is not None:
-            if filters.by_metadata or filters.collections != (DEFAULT_COLLECTION,):
-                raise ValueError("the embedded backend filters by document only; collections and newspaper "
-                                 "metadata need RAG_BACKEND=milvus")
-            doc_ids = list(filters.doc_ids) if filters.doc_ids is not None else None
-        return Retriever(self.snapshot(), self.index.embedder, config).search(query, k, doc_ids, config)
+        return Retriever(self.snapshot(), self.index.embedder, config).search(query, k, filters, config)
 
     def _after_write(self) -> None:
         self.snapshot()
@@ -90,3 +85,21 @@ class EmbeddedBackend:
             removed = self.index.remove(doc_ids)
         self._after_write()
         return removed
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        with self._writer:
+            info = self.index.set_meta(doc_id, meta)
+        self.snapshot()
+        return info
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        with self._writer:
+            info = self.index.create_collection(name, description)
+        self.snapshot()
+        return info
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        with self._writer:
+            info = self.index.delete_collection(name)
+        self._after_write()
+        return info

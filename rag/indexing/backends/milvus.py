@@ -29,12 +29,12 @@ import numpy as np
 
 from rag.config import Settings
 from rag.embedders import Embedder
-from rag.indexing.index import AddResult, IndexStateError, NoIndex
-from rag.indexing.store import DocumentInfo, Store, embed_text
+from rag.indexing.index import AddResult, CollectionError, IndexStateError, NoIndex, check_collections
+from rag.indexing.store import CollectionInfo, DocumentInfo, Store, embed_text
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
-from rag.search.filters import DEFAULT_COLLECTION, Filters
+from rag.search.filters import DEFAULT_COLLECTION, Filters, check_collection
 from rag.search.retrieval import SearchConfig, SearchResult, _collapse
 from rag.types import Article, Chunk, DocumentMeta, Hit
 
@@ -123,13 +123,29 @@ class MilvusStore:
                                consistency_level=STRONG)
         return rows[0]["info"] if rows else None
 
-    def documents(self) -> list[DocumentInfo]:
+    def documents(self, collections: Sequence[str] | None = None) -> list[DocumentInfo]:
         infos = [r["info"] for r in self._query(self.documents_name, "part == 0", ["info"])]
-        return sorted((DocumentInfo(**i["document"]) for i in infos), key=lambda d: d.doc_id)
+        docs = (_document_info(i) for i in infos)
+        return sorted((d for d in docs if collections is None or d.collection in collections), key=lambda d: d.doc_id)
 
     def document(self, doc_id: str) -> DocumentInfo | None:
         info = self._info(doc_id)
-        return DocumentInfo(**info["document"]) if info else None
+        return _document_info(info) if info else None
+
+    def named_collections(self) -> dict[str, dict]:
+        """name -> {description, created_at}, kept in the index's meta row (the default one always there)."""
+        rows = self.client.get(self.documents_name, ids=[META_KEY], output_fields=["info"], consistency_level=STRONG)
+        named = (rows[0]["info"].get("collections") if rows else None) or {}
+        return {DEFAULT_COLLECTION: {"description": "", "created_at": ""}, **named}
+
+    def collections(self) -> list[CollectionInfo]:
+        docs = self.documents()
+        return [CollectionInfo(name, c["description"], c["created_at"], sum(d.collection == name for d in docs),
+                               sum(d.chunks for d in docs if d.collection == name))
+                for name, c in sorted(self.named_collections().items())]
+
+    def collection(self, name: str) -> CollectionInfo | None:
+        return next((c for c in self.collections() if c.name == name), None)
 
     def articles(self, doc_id: str) -> list[dict]:
         info = self._info(doc_id)
@@ -137,10 +153,7 @@ class MilvusStore:
 
     def meta(self, doc_id: str) -> DocumentMeta | None:
         info = self._info(doc_id)
-        if not info:
-            return None
-        m = info["meta"]
-        return DocumentMeta(**{**m, "authors": tuple(m["authors"])})
+        return _document_info(info).meta if info else None
 
     def source_text(self, doc_id: str) -> str | None:
         rows = list(self._query(self.documents_name, f"doc_id == {_literal(doc_id)} and part >= 0", ["part", "text"]))
@@ -164,6 +177,21 @@ class MilvusStore:
         chunks = self.client.query(self.chunks_name, filter="", output_fields=["count(*)"],
                                    consistency_level=STRONG)[0]["count(*)"]
         return {"documents": len(docs), "articles": sum(d.articles for d in docs), "chunks": chunks}
+
+
+def _document_info(info: dict) -> DocumentInfo:
+    """A document's info as stored in its first row: the DocumentInfo fields, its collection and metadata."""
+    fields = {k: v for k, v in info["document"].items() if k not in ("collection", "meta")}
+    m = info.get("meta") or {}
+    return DocumentInfo(**fields, collection=info.get("collection", DEFAULT_COLLECTION),
+                        meta=DocumentMeta(**{**m, "authors": tuple(m.get("authors", ()))}))
+
+
+def _scalars(meta: DocumentMeta, collection: str) -> dict:
+    """The filterable fields every chunk row of a document carries."""
+    return {"collection": collection, "paper": meta.paper or "", "section": meta.section or "",
+            "date": int(meta.date.replace("-", "")) if meta.date else 0, "page": meta.page or 0,
+            "author": "|" + "|".join(meta.authors) + "|" if meta.authors else ""}
 
 
 @dataclass
@@ -350,21 +378,28 @@ class MilvusBackend:
         else:
             self._check_model(meta)
 
-    def _touch(self) -> None:
+    def _touch(self, collections: dict[str, dict] | None = None) -> None:
         """A new write token: every replica's next snapshot sees that the index changed."""
         meta = self._meta()
-        self.client.upsert(self.documents_name, [self._meta_row({k: meta[k] for k in ("model", "dim", "chunker",
-                                                                                       "created_at")})])
+        kept = {k: meta[k] for k in ("model", "dim", "chunker", "created_at", "collections") if k in meta}
+        if collections is not None:
+            kept["collections"] = collections
+        self.client.upsert(self.documents_name, [self._meta_row(kept)])
 
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
             rebuild: bool = False) -> list[AddResult]:
         results: list[AddResult] = []
         with self._writer:
             self._ready(rebuild)
+            check_collections(self.store, sources)
             for source in sources:
                 known = self.store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
-                    results.append(AddResult(source.doc_id, "unchanged", known.articles, known.chunks))
+                    status = "unchanged"
+                    if known.meta != source.meta:  # the same page with corrected metadata: no re-embedding
+                        self._set_meta(known, source.meta)
+                        status = "updated"
+                    results.append(AddResult(source.doc_id, status, known.articles, known.chunks))
                 else:
                     articles = split_articles(source.doc_id, source.text)
                     chunks = [c for a in articles for c in chunk_article(a, self.chunker)]
@@ -372,10 +407,8 @@ class MilvusBackend:
                     markdown = source.kind == "text" and source.doc_id.lower().endswith(".md")
                     info = DocumentInfo(source.doc_id, source.path, source.sha256, len(source.text), len(articles),
                                         len(chunks), _now(), "markdown" if markdown else source.kind, source.encoding)
-                    # Collections and newspaper metadata ride on the Source once ingest reads them.
                     self.put_document(info, source.text, [_article_row(a) for a in articles], chunks, vectors,
-                                      getattr(source, "meta", None) or DocumentMeta(),
-                                      getattr(source, "collection", DEFAULT_COLLECTION))
+                                      source.meta, source.collection)
                     results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles),
                                              len(chunks)))
                 if progress:
@@ -390,9 +423,7 @@ class MilvusBackend:
         them, so that a reader never finds the document missing while it is replaced."""
         if len(chunks) != len(vectors):
             raise ValueError(f"{info.doc_id}: {len(chunks)} chunks but {len(vectors)} vectors")
-        scalars = {"collection": collection, "paper": meta.paper or "", "section": meta.section or "",
-                   "date": int(meta.date.replace("-", "")) if meta.date else 0, "page": meta.page or 0,
-                   "author": "|" + "|".join(meta.authors) + "|" if meta.authors else ""}
+        scalars = _scalars(meta, collection)
         rows = [{"pk": _pk(c.chunk_id), **{f: getattr(c, f) for f in CHUNK_FIELDS},
                  "lexical": f"{c.title}\n{c.text}", "vector": v.astype(np.float32).tolist(), **scalars}
                 for c, v in zip(chunks, vectors)]
@@ -410,6 +441,54 @@ class MilvusBackend:
         else:
             self.client.delete(self.chunks_name, filter=f"doc_id == {doc}")
         self.client.delete(self.documents_name, filter=f"doc_id == {doc} and part >= {len(pieces)}")
+
+    def _set_meta(self, doc: DocumentInfo, meta: DocumentMeta) -> None:
+        """New metadata on a document's rows: its chunks' filterable fields and its info (no re-embedding)."""
+        doc_expr = f"doc_id == {_literal(doc.doc_id)}"
+        rows = list(self.store._query(self.chunks_name, doc_expr, ["pk", *CHUNK_FIELDS, "lexical", "vector"]))
+        scalars = _scalars(meta, doc.collection)
+        for i in range(0, len(rows), 500):
+            self.client.upsert(self.chunks_name, [{**r, **scalars} for r in rows[i: i + 500]])
+        (first,) = self.client.get(self.documents_name, ids=[f"{doc.doc_id}#0"], output_fields=["*"],
+                                   consistency_level=STRONG)
+        first["info"] = {**first["info"], "meta": {**asdict(meta), "authors": list(meta.authors)}}
+        self.client.upsert(self.documents_name, [first])
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        with self._writer:
+            doc = self.store.document(doc_id)
+            if doc is None:
+                raise KeyError(f"no such document: {doc_id}")
+            self._set_meta(doc, meta)
+            self._touch()
+        return self.store.document(doc_id)
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        check_collection(name)
+        with self._writer:
+            self._ready(rebuild=False)
+            named = self.store.named_collections()
+            if name in named:
+                raise CollectionError(f"collection '{name}' already exists")
+            named[name] = {"description": description, "created_at": _now()}
+            self._touch(collections={n: c for n, c in named.items() if n != DEFAULT_COLLECTION})
+        return self.store.collection(name)
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        if name == DEFAULT_COLLECTION:
+            raise CollectionError("the default collection cannot be deleted; delete its documents instead")
+        with self._writer:
+            self.snapshot()
+            info = self.store.collection(name)
+            if info is None:
+                raise KeyError(f"no such collection: {name}")
+            doc_ids = [d.doc_id for d in self.store.documents([name])]
+            if doc_ids:
+                self.client.delete(self.chunks_name, filter=f"doc_id in {_list(doc_ids)}")
+                self.client.delete(self.documents_name, filter=f"doc_id in {_list(doc_ids)} and part >= 0")
+            named = self.store.named_collections()
+            self._touch(collections={n: c for n, c in named.items() if n not in (DEFAULT_COLLECTION, name)})
+        return info
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
         """Remove documents; every id must be indexed (nothing changes otherwise)."""
@@ -435,6 +514,10 @@ class MilvusBackend:
         results = []
         with self._writer:
             self._ready(rebuild=False)
+            named = self.store.named_collections()
+            for c in store.collections():
+                named.setdefault(c.name, {"description": c.description, "created_at": c.created_at})
+            self._touch(collections={n: c for n, c in named.items() if n != DEFAULT_COLLECTION})
             for info in store.documents():
                 known = self.store.document(info.doc_id)
                 if known is not None and known.sha256 == info.sha256:
@@ -444,7 +527,7 @@ class MilvusBackend:
                     chunks = store.chunks_by_id(ids)
                     vectors = store.vectors_of(model, ids)
                     self.put_document(info, store.source_text(info.doc_id) or "", store.articles(info.doc_id),
-                                      [chunks[i] for i in ids], vectors)
+                                      [chunks[i] for i in ids], vectors, info.meta, info.collection)
                     results.append(AddResult(info.doc_id, "replaced" if known else "added", info.articles,
                                              info.chunks))
                 if progress:

@@ -2,7 +2,7 @@
 
 pypdfium2 was chosen over pypdf by `eval/pdf_reading_order.py` (README, Document formats); it also
 renders the page images that citations highlight. A page with no text layer (a scan inside a PDF)
-goes to the OCR hook, `ocr_page(png) -> (text, lines)`, from `rag.ingest.ocr` when that is installed.
+goes to OCR, `rag.ingest.ocr.ocr_page(png) -> (text, lines)`.
 """
 
 from __future__ import annotations
@@ -90,9 +90,8 @@ def _read(name: str, data: bytes, document: pdfium.PdfDocument, progress: Progre
             finally:
                 page.close()
         if not _readable(page_text):
-            ocr_page = ocr_page or _ocr_hook()
             if ocr_page is None:
-                raise LoadError(f"{name}: page {number} has no text layer and OCR is not available")
+                from rag.ingest.ocr import ocr_page  # imported on the first page without text: the OCR engine is heavy
             if progress:
                 progress("ocr", number, count)
             page_text, lines = ocr_page(png)
@@ -266,10 +265,3 @@ def _widest_band(segments: list[Segment], axis: int) -> tuple[float, int, float]
         reach = max(reach, end)
     return best
 
-
-def _ocr_hook() -> OcrPage | None:
-    try:
-        from rag.ingest.ocr import ocr_page  # the OCR helper's module; absent or without its models: no OCR
-    except ImportError:
-        return None
-    return ocr_page

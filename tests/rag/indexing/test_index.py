@@ -1,3 +1,6 @@
+import dataclasses
+import datetime as dt
+import hashlib
 import json
 import os
 import signal
@@ -11,10 +14,14 @@ import pytest
 from rag.checksums import file_sha256
 from rag.config import Settings
 from rag.engine import Engine
-from rag.indexing.index import Index, IndexStateError, NoIndex
+from rag.indexing.index import CollectionError, Index, IndexStateError, NoIndex
+from rag.indexing.merging import MergePolicy
 from rag.indexing.vectors import VectorPolicy
 from rag.ingest import loading
 from rag.ingest.loading import Source
+from rag.search.filters import Filters
+from rag.search.retrieval import Retriever, SearchConfig
+from rag.types import DocumentMeta
 from tests.conftest import MODEL_CACHE, REPO, SEEDS
 from tests.fakes import HashEmbedder
 
@@ -158,3 +165,55 @@ def test_ivf_that_misses_the_recall_target_falls_back_to_exact():
     index = build(np.arange(3000, dtype=np.int64), vecs, 32, VectorPolicy(ivf_threshold=1000, target_recall=0.999))
     assert index.info.kind == "flat" and index.info.ivf_rejected_at == 3000
     assert index.search(vecs[7], 1)[0][0] == 7
+
+
+def test_collections_scope_every_leg_and_a_deleted_collection_never_resurfaces(tmp_path):
+    """Sealed segments hold the vectors of a deleted collection's chunks: the tombstones must hide them."""
+    def source(doc_id, text, collection, **meta):
+        return Source(doc_id, text, hashlib.sha256(text.encode()).hexdigest(), doc_id, collection=collection,
+                      meta=DocumentMeta(**meta))
+
+    index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=1))
+    index.create_collection("clips", "剪报")
+    with pytest.raises(CollectionError, match="already exists"):
+        index.create_collection("clips")
+    with pytest.raises(ValueError, match="not allowed"):
+        index.create_collection("剪 报")
+    index.add([source("a.txt", "本报讯 图书馆流动书车每周送书两次。", "default", date="2021-03-05", page=4),
+               source("b.txt", "本报讯 图书馆流动书车每月送书一次。", "clips", date="2022-01-09", paper="某县报")])
+    with pytest.raises(CollectionError, match="no such collection"):
+        index.add([source("c.txt", "正文", "nowhere")])
+    with pytest.raises(CollectionError, match="already in collection 'clips'"):
+        index.add([source("b.txt", "本报讯 图书馆流动书车每月送书一次。", "default")])
+    index.seal()
+    embedder = HashEmbedder()
+
+    def found(filters, mode):
+        hits = Retriever(index.open(), embedder).search("图书馆流动书车送书", 10, filters,
+                                                        SearchConfig(mode=mode)).hits
+        return {h.chunk.doc_id for h in hits}
+
+    for mode in ("dense", "lexical", "hybrid"):
+        assert found(None, mode) == {"a.txt"}
+        assert found(Filters(collections=("clips",)), mode) == {"b.txt"}
+        assert found(Filters(collections=("default", "clips")), mode) == {"a.txt", "b.txt"}
+        assert found(Filters(collections=("default", "clips"), pages=(4,)), mode) == {"a.txt"}
+        assert found(Filters(collections=("default", "clips"), papers=("某县报",)), mode) == {"b.txt"}
+        assert found(Filters(collections=("default", "clips"), date_from=dt.date(2022, 1, 1)), mode) == {"b.txt"}
+    # The same page again with corrected metadata: no new chunks, the filters see the correction.
+    result = index.add([dataclasses.replace(source("a.txt", "本报讯 图书馆流动书车每周送书两次。", "default"),
+                                            meta=DocumentMeta(date="2021-03-05", page=5))])
+    assert result[0].status == "updated"
+    assert found(Filters(pages=(5,)), "hybrid") == {"a.txt"} and found(Filters(pages=(4,)), "hybrid") == set()
+
+    deleted = index.delete_collection("clips")
+    assert (deleted.documents, deleted.chunks) == (1, 1)
+    snap = index.open()
+    assert snap.store.document("b.txt") is None and [c.name for c in snap.store.collections()] == ["default"]
+    assert sum(s["tombstones"] for s in snap.vectors.describe()["sealed"]) == 1
+    with pytest.raises(CollectionError, match="default collection cannot be deleted"):
+        index.delete_collection("default")
+    with pytest.raises(KeyError):
+        index.delete_collection("clips")
+    for mode in ("dense", "lexical", "hybrid"):
+        assert "b.txt" not in found(Filters(collections=("default",)), mode)

@@ -1,10 +1,20 @@
+"""The store: documents keep their format, encoding and page images with line boxes; all are written with their
+document, read back, located, and deleted with it."""
+
+import hashlib
 import sqlite3
+
+import pytest
 
 from rag.evaluation import documents
 from rag.indexing.store import Store
 from rag.ingest import loading
+from rag.ingest.layout import split_articles
+from rag.ingest.loading import Line, Page, Source
+from rag.search.filters import Filters
 
 STORY = [documents.Story("社区理发志愿服务", ("本报讯（记者）近日，某市举办了社区理发志愿服务活动，为老人免费理发。",))]
+TEXT = "# 流动书车开进村庄\n本报讯 某市图书馆推出流动书车，\n每周为偏远村庄送书两次。\n\n# 第二页标题\n第二页正文写在这里。"
 
 
 def test_documents_keep_their_format_and_encoding(tmp_path):
@@ -24,13 +34,80 @@ def test_documents_keep_their_format_and_encoding(tmp_path):
     assert store.db.execute("SELECT count(*) FROM formats WHERE doc_id = 'old.txt'").fetchone()[0] == 0
 
 
-def test_an_index_from_before_formats_opens_read_only(tmp_path):
-    path = tmp_path / "old.sqlite"
+def _first_release_index(path):
+    """The tables of an index written before formats, pages and collections, holding one document."""
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE documents (doc_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, "
                "chars INTEGER NOT NULL, articles INTEGER NOT NULL, chunks INTEGER NOT NULL, added_at TEXT NOT NULL)")
+    db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, doc_id TEXT NOT NULL)")
     db.execute("INSERT INTO documents VALUES ('a.txt', 'a.txt', 'x', 10, 1, 1, '2026-01-01')")
     db.commit()
     db.close()
-    (doc,) = Store(path, readonly=True).documents()
+    return path
+
+
+def test_an_index_from_before_formats_opens_read_only(tmp_path):
+    (doc,) = Store(_first_release_index(tmp_path / "old.sqlite"), readonly=True).documents()
     assert (doc.doc_id, doc.format, doc.encoding) == ("a.txt", "text", None)
+
+
+def _paged() -> Source:
+    second = TEXT.index("# 第二页")
+    lines = [(0, TEXT.index("\n")), (TEXT.index("本报讯"), TEXT.index("，\n") + 1), (TEXT.index("每周"), TEXT.index("。") + 1)]
+    page1 = Page(1, b"png-1", tuple(Line(s, e, (10.0, 20.0 + 30 * i, 300.0, 44.0 + 30 * i)) for i, (s, e) in enumerate(lines)))
+    page2 = Page(2, b"png-2", (Line(second + 2, TEXT.index("\n", second), (5.0, 5.0, 200.0, 40.0)),
+                               Line(TEXT.index("第二页正文"), len(TEXT), (5.0, 50.0, 200.0, 70.0))))
+    return Source(doc_id="scan.png", text=TEXT, sha256=hashlib.sha256(TEXT.encode()).hexdigest(), path="scan.png",
+                  kind="image", pages=(page1, page2))
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "store.sqlite")
+    yield s
+    s.close()
+
+
+def test_pages_are_stored_with_the_document_and_located_by_span(store):
+    source = _paged()
+    with store.transaction():
+        store.add_document(source, split_articles(source.doc_id, source.text), [])
+    assert store.page_count("scan.png") == 2 and store.page_image("scan.png", 2) == b"png-2"
+    assert store.page_image("scan.png", 3) is None and store.page_count("other.txt") == 0
+    start, end = TEXT.index("图书馆"), TEXT.index("送书") + 2  # across the first page's 2nd and 3rd lines
+    assert store.locate("scan.png", start, end) == [(1, (10.0, 50.0, 300.0, 74.0)), (1, (10.0, 80.0, 300.0, 104.0))]
+    assert store.locate("scan.png", TEXT.index("正文"), TEXT.index("正文") + 2) == [(2, (5.0, 50.0, 200.0, 70.0))]
+    assert store.locate("scan.png", 0, 0) == []
+
+    store.remove_document("scan.png")
+    assert store.page_count("scan.png") == 0 and store.locate("scan.png", 0, len(TEXT)) == []
+
+
+def test_a_failed_write_keeps_no_pages(store):
+    source = _paged()
+    with pytest.raises(sqlite3.IntegrityError):
+        with store.transaction():
+            store.add_document(source, [], [])
+            store.add_document(source, [], [])  # the same document twice: the whole write is undone
+    assert store.page_count("scan.png") == 0 and store.document("scan.png") is None
+
+
+def test_a_build_from_before_page_storage_reads_as_having_no_pages(tmp_path):
+    db = sqlite3.connect(tmp_path / "old.sqlite")
+    db.execute("CREATE TABLE documents (doc_id TEXT)")
+    db.close()
+    old = Store(tmp_path / "old.sqlite", readonly=True)
+    assert old.page_count("a.txt") == 0 and old.page_image("a.txt", 1) is None and old.locate("a.txt", 0, 9) == []
+
+
+def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
+    path = _first_release_index(tmp_path / "old.sqlite")
+    readonly = Store(path, readonly=True)  # nothing migrated yet: one collection, no metadata
+    assert [c.name for c in readonly.collections()] == ["default"]
+    assert readonly.allowed_rows(Filters(papers=("某报",))) == []
+    readonly.close()
+    store = Store(path)
+    (doc,) = store.documents()
+    assert doc.collection == "default" and doc.meta.date is None and doc.meta.authors == ()
+    assert [(c.name, c.documents) for c in store.collections()] == [("default", 1)]
+    assert store.allowed_rows(Filters()) is None  # everything is in the default collection: no filter at all

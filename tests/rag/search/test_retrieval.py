@@ -5,6 +5,7 @@ import pytest
 from rag.config import Settings
 from rag.engine import Engine
 from rag.ingest import loading
+from rag.search.filters import Filters
 from tests.conftest import SEEDS
 
 
@@ -34,7 +35,7 @@ def test_single_leg_modes(seeds_engine, mode):
 
 
 def test_doc_filter(seeds_engine):
-    hits = seeds_engine.search("志愿服务", k=20, doc_ids=["003_fb165993d270e350.txt"]).hits
+    hits = seeds_engine.search("志愿服务", k=20, filters=Filters(doc_ids=("003_fb165993d270e350.txt",))).hits
     assert hits and {h.chunk.doc_id for h in hits} == {"003_fb165993d270e350.txt"}
 
 

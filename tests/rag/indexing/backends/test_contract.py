@@ -3,6 +3,8 @@ per test). The hash embedder stands in for the model: these tests are about stor
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from rag.indexing.backends.embedded import EmbeddedBackend
@@ -128,3 +130,39 @@ def test_citations_read_from_the_store(filled):
     assert hit.chunk in store.chunks_by_id(rows).values()
     manifest = filled.snapshot().manifest
     assert manifest["counts"]["chunks"] == len(store.chunk_rows()) and manifest["model"]["name"] == HashEmbedder.name
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_collections_never_answer_for_each_other_and_a_deleted_one_never_resurfaces(filled, mode):
+    import dataclasses
+
+    from rag.indexing.index import CollectionError
+    from rag.types import DocumentMeta
+
+    config = SearchConfig(mode=mode)
+    filled.create_collection("clips", "剪报")
+    with pytest.raises(CollectionError, match="already exists"):
+        filled.create_collection("clips")
+    clip = dataclasses.replace(source("c.txt", PAGE_B2), collection="clips",
+                               meta=DocumentMeta(paper="潮州日报", date="2021-03-05", page=4))
+    filled.add([clip])
+    with pytest.raises(CollectionError, match="already in collection 'clips'"):
+        filled.add([source("c.txt", PAGE_B2)])
+    assert {c.name: c.documents for c in filled.snapshot().store.collections()} == {"clips": 1, "default": 2}
+    assert "c.txt" not in docs_of(filled.search("城市文明小景观", 5, None, config))
+    assert docs_of(filled.search("城市文明小景观", 5, Filters(collections=("clips",)), config)) == ["c.txt"]
+    both = Filters(collections=("default", "clips"))
+    assert "c.txt" in docs_of(filled.search("城市文明小景观", 5, both, config))
+    dated = Filters(collections=("default", "clips"), date_from=dt.date(2021, 1, 1), pages=(4,))
+    assert docs_of(filled.search("城市文明小景观", 5, dated, config)) == ["c.txt"]
+    # Corrected metadata reaches the filters without re-embedding.
+    assert filled.set_meta("c.txt", DocumentMeta(paper="潮州日报", date="2021-03-05", page=5)).meta.page == 5
+    assert docs_of(filled.search("城市文明小景观", 5, dated, config)) == []
+    assert filled.snapshot().store.document("c.txt").meta.paper == "潮州日报"
+
+    assert filled.delete_collection("clips").documents == 1
+    assert filled.snapshot().store.document("c.txt") is None
+    assert [c.name for c in filled.snapshot().store.collections()] == ["default"]
+    assert "c.txt" not in docs_of(filled.search("城市文明小景观", 5, Filters(collections=("default",)), config))
+    with pytest.raises(CollectionError, match="cannot be deleted"):
+        filled.delete_collection("default")

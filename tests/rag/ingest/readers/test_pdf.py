@@ -93,11 +93,8 @@ def _pdf(pages: int = 1, size=(595, 842), text: str | None = "本报讯", encryp
     return out.getvalue()
 
 
-def test_a_page_without_text_goes_to_the_ocr_hook(monkeypatch):
+def test_a_page_without_text_goes_to_ocr():
     data = _pdf(pages=2, text=None)
-    monkeypatch.setattr(pdf, "_ocr_hook", lambda: None)  # as on a machine without the OCR module
-    with pytest.raises(loading.LoadError, match=r"scan\.pdf: page 1 has no text layer and OCR is not available"):
-        loading.decode("scan.pdf", data)
     seen, progress = [], []
 
     def ocr_page(png: bytes):
@@ -109,6 +106,25 @@ def test_a_page_without_text_goes_to_the_ocr_hook(monkeypatch):
     assert source.text == "扫描第一行\n扫描第二行\n\n扫描第一行\n扫描第二行"
     assert [source.text[ln.start:ln.end] for p in source.pages for ln in p.lines] == ["扫描第一行", "扫描第二行"] * 2
     assert progress == [("reading", 1, 2), ("ocr", 1, 2), ("reading", 2, 2), ("ocr", 2, 2)]
+
+
+def test_a_scanned_pdf_is_read_by_the_real_ocr():
+    """A page that is only a picture of text (as a scanner writes it), read through decode with the real engine."""
+    from PIL import ImageDraw, ImageFont
+    from reportlab.lib.utils import ImageReader
+
+    picture = Image.new("L", (900, 120), 255)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36)
+    ImageDraw.Draw(picture).text((30, 40), "本报讯 某市图书馆推出流动书车。", font=font, fill=0)
+    out = io.BytesIO()
+    c = canvas.Canvas(out, pagesize=(595, 842))
+    c.drawImage(ImageReader(picture), 40, 642, width=450, height=60)
+    c.showPage()
+    c.save()
+    source = loading.decode("scan.pdf", out.getvalue())
+    assert "流动书车" in source.text and source.kind == "pdf"
+    (page,) = source.pages
+    assert any("流动书车" in source.text[ln.start:ln.end] for ln in page.lines)
 
 
 @pytest.mark.parametrize("data,message", [
