@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install serve test index eval bench browser clean
+.PHONY: install serve seed-milvus test index eval bench browser clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -25,8 +25,12 @@ index/manifest.json: | $(STAMP)
 index: $(STAMP)
 	$(VENV)/bin/rag index seeds
 
-serve: $(STAMP) index/manifest.json
+# RAG_BACKEND=milvus: the seeds go into Milvus (already indexed pages are skipped), not into index/.
+serve: $(STAMP) $(if $(filter milvus,$(RAG_BACKEND)),seed-milvus,index/manifest.json)
 	$(PY) -m api
+
+seed-milvus: | $(STAMP)
+	$(VENV)/bin/rag index seeds
 
 # Debian's Chromium and a CJK font for the widget's browser test (root on CI and developer machines here).
 browser:

@@ -161,10 +161,12 @@ def info(ctx: click.Context, as_json: bool):
     snap = _engine(ctx).snapshot()
     docs = snap.store.documents()
     if as_json:
-        click.echo(json.dumps({"manifest": snap.manifest, "documents": [asdict(d) for d in docs]},
+        click.echo(json.dumps({"backend": _backend_line(ctx.obj["settings"]), "manifest": snap.manifest,
+                               "documents": [asdict(d) for d in docs]},
                               ensure_ascii=False, indent=2))
         return
     m = snap.manifest
+    click.echo(f"backend    {_backend_line(ctx.obj['settings'])}")
     click.echo(f"build      {m['build_id']}  ({m['created_at']})")
     click.echo(f"model      {m['model']['name']}  dim {m['model']['dim']}")
     click.echo(f"vectors    {m['vector_index']['kind']}  {m['counts']['vectors']}")
@@ -207,6 +209,39 @@ def collections_delete(ctx: click.Context, name: str):
     """Delete a collection and every document in it."""
     c = _engine(ctx).delete_collection(name)
     click.echo(f"deleted {c.name}: {c.documents} documents, {c.chunks} chunks")
+
+
+def _backend_line(settings) -> str:
+    if settings.backend == "milvus":
+        return f"milvus  {settings.milvus_uri}  collection {settings.milvus_collection}"
+    return f"embedded  {settings.index_dir}"
+
+
+@cli.command()
+@click.option("--to", "target", type=click.Choice(["milvus"]), required=True,
+              help="The backend to copy the embedded index into (RAG_MILVUS_URI, RAG_MILVUS_COLLECTION).")
+@click.pass_context
+@_friendly
+def migrate(ctx: click.Context, target: str):
+    """Copy the embedded index (chunks, vectors, documents) into Milvus without re-embedding."""
+    from rag.engine import Engine
+    from rag.indexing.index import Index, NoIndex
+    from rag.indexing.store import Store
+
+    settings = ctx.obj["settings"]
+    index = Index(settings.index_dir, None)
+    if not index.store_path.exists():
+        raise NoIndex(f"no embedded index at {settings.index_dir} to migrate")
+    engine = Engine(settings.model_copy(update={"backend": target}))
+    store = Store(index.store_path, readonly=True)
+    try:
+        with click.progressbar(length=len(store.documents()), label="migrating", file=sys.stderr) as bar:
+            results = engine.backend.migrate_from(store, progress=bar.update)
+    finally:
+        store.close()
+    for r in results:
+        click.echo(f"{r.status:9} {r.doc_id}: {r.articles} articles, {r.chunks} chunks")
+    click.echo(f"backend {_backend_line(engine.settings)}, build {engine.snapshot().build_id}")
 
 
 @cli.command("eval")

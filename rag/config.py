@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     index_dir: Path = Path("index")
     model: str = DEFAULT_MODEL
     model_dir: Path | None = Field(None, description="where the rebuilt model is cached (default: INDEX_DIR/models)")
-    embed_backend: Literal["torch", "onnx", "onnx-int8"] = "torch"
+    embed_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)
@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(80, ge=0, le=1000)
     ivf_threshold: int = Field(50_000, ge=1000)
     seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
+
+    # search backend: the embedded index directory (default), or a Milvus collection (Lite path or server URL)
+    backend: Literal["embedded", "milvus"] = "embedded"
+    milvus_uri: str = Field("index/milvus.db", description="a directory for Milvus Lite, or http://host:19530")
+    milvus_token: str | None = None
+    milvus_collection: str = Field("rag", pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 
     # retrieval
     search_mode: Literal["hybrid", "dense", "lexical"] = "hybrid"

@@ -1,22 +1,18 @@
-"""The assembled pipeline the CLI and the service share: embedder + index + retriever. Each request takes
-the current snapshot, refreshed when the store's generation moved (a write by this process or another);
-after a write, segments are merged in the background."""
+"""The assembled pipeline the CLI and the service share: embedder + search backend + search settings. The
+backend (`RAG_BACKEND=embedded|milvus`) holds the index; see `rag.indexing.backends`."""
 
 from __future__ import annotations
 
-import threading
 from typing import Callable
 
 from rag.config import Settings
 from rag.embedders import Embedder, load_embedder
-from rag.indexing.ann import AnnPolicy
-from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
-from rag.indexing.merging import MergePolicy
+from rag.indexing.backends import SearchBackend, View, open_backend
+from rag.indexing.index import AddResult
 from rag.indexing.store import CollectionInfo, DocumentInfo
-from rag.ingest.chunking import ChunkerConfig
 from rag.ingest.loading import Source
 from rag.search.filters import Filters
-from rag.search.retrieval import Retriever, SearchConfig, SearchResult
+from rag.search.retrieval import SearchConfig, SearchResult
 from rag.types import DocumentMeta
 
 
@@ -27,85 +23,45 @@ def search_config(settings: Settings) -> SearchConfig:
 
 
 class Engine:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
-        import faiss
-
-        faiss.omp_set_num_threads(1)  # one query at a time is fastest single-threaded on 2 cores
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, backend: SearchBackend | None = None):
         self.settings = settings
         self.embedder = embedder or load_embedder(
             settings.model, cache_dir=settings.model_dir or settings.index_dir / "models", backend=settings.embed_backend,
             query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix, threads=settings.threads)
-        self.index = Index(settings.index_dir, self.embedder,
-                           ChunkerConfig(size=settings.chunk_size, overlap=min(settings.chunk_overlap,
-                                                                               settings.chunk_size - 1)),
-                           AnnPolicy(exact_below=settings.ivf_threshold), MergePolicy(seal_at=settings.seal_at))
+        self.backend = backend or open_backend(settings, self.embedder)
         self.config = search_config(settings)
-        self._snapshot: Snapshot | None = None
-        self._swap = threading.Lock()
-        self._writer = threading.Lock()
-        self._merger: threading.Thread | None = None
 
-    def snapshot(self) -> Snapshot:
-        with self._swap:
-            if self._snapshot is None:
-                self._snapshot = self.index.open()
-            else:
-                # A request still reading the old snapshot keeps it; they share the store connection.
-                self._snapshot = self.index.refresh(self._snapshot)
-            return self._snapshot
+    @property
+    def index(self):
+        """The embedded backend's Index (benchmarks of its write path)."""
+        return self.backend.index
+
+    def snapshot(self) -> View:
+        return self.backend.snapshot()
 
     def has_index(self) -> bool:
-        return self.index.exists()
-
-    def _after_write(self) -> None:
-        self.snapshot()
-        if self._merger is None or not self._merger.is_alive():
-            self._merger = threading.Thread(target=self._merge, name="segment-merge", daemon=True)
-            self._merger.start()
+        return self.backend.exists()
 
     def wait(self) -> None:
-        """Wait for a background merge to finish (before closing, or to measure)."""
-        if self._merger is not None:
-            self._merger.join()
-
-    def _merge(self) -> None:
-        try:
-            with self._writer:
-                self.index.merge()
-        except IndexStateError:  # another process holds the write lock: it merges after its own write
-            pass
+        """Wait for background work of the backend (a segment merge) to finish."""
+        self.backend.wait()
 
     def search(self, query: str, k: int = 10, filters: Filters | None = None,
                config: SearchConfig | None = None) -> SearchResult:
-        return Retriever(self.snapshot(), self.embedder, self.config).search(query, k, filters, config)
+        return self.backend.search(query, k, filters, config or self.config)
 
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
             rebuild: bool = False) -> list[AddResult]:
-        with self._writer:
-            results = self.index.add(sources, progress=progress, rebuild=rebuild)
-        self._after_write()
-        return results
+        return self.backend.add(sources, progress=progress, rebuild=rebuild)
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
-        with self._writer:
-            removed = self.index.remove(doc_ids)
-        self._after_write()
-        return removed
+        return self.backend.remove(doc_ids)
 
     def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
-        with self._writer:
-            info = self.index.set_meta(doc_id, meta)
-        self.snapshot()
-        return info
+        return self.backend.set_meta(doc_id, meta)
 
     def create_collection(self, name: str, description: str = "") -> CollectionInfo:
-        with self._writer:
-            info = self.index.create_collection(name, description)
-        self.snapshot()
-        return info
+        return self.backend.create_collection(name, description)
 
     def delete_collection(self, name: str) -> CollectionInfo:
-        with self._writer:
-            info = self.index.delete_collection(name)
-        self._after_write()
-        return info
+        return self.backend.delete_collection(name)

@@ -344,6 +344,12 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         grams = set(bigrams(focus))
         if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
             return True
+        # The sentence names the very thing asked about, by its printed name, and the focus: the figure is its
+        # own however long the sentence (3月29日，……开展“童心向党——我向党旗敬个礼”教育实践活动).
+        whole = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
+        if focus in whole and any(e.kind is EntityKind.TITLE and len(e.text) >= 4 and e.text in whole
+                                  for e in question.names):
+            return True
         # The same words in another order (寻访路线, printed 寻访线路), the head character among them.
         if len(focus) >= 3 and focus[-1] in window and sum(c in window for c in set(focus)) >= 0.75 * len(set(focus)):
             return True

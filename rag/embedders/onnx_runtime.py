@@ -68,7 +68,10 @@ class OnnxEmbedder(PrefixedEmbedder):
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>") or 0)
-        self.name = f"{name}#{'onnx-int8' if quantized else 'onnx'}"
+        # The fp32 graph is the same network as torch's (cosine >= 0.999, tests/rag/embedders): its vectors share
+        # the model's name, so an index built with either backend opens and is searched with the other. int8
+        # vectors differ more: they are their own model.
+        self.name = f"{name}#onnx-int8" if quantized else name
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self.batch_size = batch_size
         self.dim = int(self._encode(["维度"]).shape[1])

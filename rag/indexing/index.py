@@ -276,7 +276,7 @@ class Index:
         document is committed on its own: once its result is reported it is durable and searchable."""
         results: list[AddResult] = []
         with self._write(fresh=rebuild) as store:
-            _check_collections(store, sources)
+            check_collections(store, sources)
             for source in sources:
                 known = store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
@@ -372,7 +372,7 @@ class CollectionError(ValueError):
     """A collection that does not exist, exists already, or cannot take a document."""
 
 
-def _check_collections(store: Store, sources: list[Source]) -> None:
+def check_collections(store: Store, sources: list[Source]) -> None:
     """Before writing anything: every target collection exists, and no file name is taken in another one
     (document ids are file names, unique across collections, so that citations and URLs stay unambiguous)."""
     known = {c.name for c in store.collections()}

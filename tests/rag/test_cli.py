@@ -72,6 +72,20 @@ def test_index_a_directory_of_formats(run, tmp_path):
         assert f"added     {name}: 1 articles" in r.output
 
 
+def test_migrate_to_milvus_then_serve_from_it(run, seeds_index_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MILVUS_URI", str(tmp_path / "milvus.db"))
+    r = run("--index-dir", str(seeds_index_dir), "migrate", "--to", "milvus")
+    assert r.exit_code == 0, r.output
+    assert r.output.count("added ") == 5 and "backend milvus" in r.output
+    monkeypatch.setenv("RAG_BACKEND", "milvus")
+    r = run("--index-dir", str(seeds_index_dir), "info")
+    assert r.exit_code == 0, r.output
+    assert "backend    milvus" in r.output and "5 documents" in r.output
+    r = run("search", "谁带着志愿者给居民理发？", "-k", "3", "--json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["results"][0]["doc_id"] == "004_b3238fd52c02d4da.txt"
+
+
 def test_collections_from_the_command_line(run, index_copy, tmp_path):
     page = tmp_path / "clip.txt"
     page.write_text("本报讯 某县图书馆开设流动书车阅读点，每月为山区学校送书一次。\n", encoding="utf-8")

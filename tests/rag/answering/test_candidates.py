@@ -107,3 +107,14 @@ def test_a_sentence_inherits_part_of_its_neighbours_score():
     named = Sentence(0, 20, 40, "诞生了“宝怡乐”志愿者团队。", 0.5)
     other = Sentence(1, 0, 20, "成立了“江南匠心坊”志愿服务队。", 0.6)
     assert extract(q, [about, other, named])[0].text == "宝怡乐"
+
+
+def test_a_date_is_tied_to_the_quoted_event_named_in_its_sentence_however_far_the_focus():
+    question = analyse("德令哈的“我向党旗敬个礼”活动是哪天搞的？")
+    named = ("3月29日，市委宣传部、市文明办、新时代文明实践中心联合河东街道办事处、团市委、市教育局开展"
+             "“童心向党——我向党旗敬个礼”教育实践活动。")
+    (found,) = extract(question, _sentences(named))
+    assert found.text == "3月29日" and found.tied
+    # The same date beside another event's name is not tied: nothing in the sentence says it is this one's.
+    (other,) = extract(question, _sentences(named.replace("我向党旗敬个礼", "红色故事会")))
+    assert not other.tied

@@ -1,0 +1,105 @@
+"""The embedded backend: FAISS segments and SQLite FTS5 in the index directory (`rag.indexing.index.Index`).
+Each request takes the current snapshot, refreshed when the store's generation moved (a write by this process
+or another); after a write, segments are merged in the background."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+from rag.config import Settings
+from rag.embedders import Embedder
+from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
+from rag.indexing.merging import MergePolicy
+from rag.indexing.store import CollectionInfo, DocumentInfo
+from rag.indexing.ann import AnnPolicy
+from rag.ingest.chunking import ChunkerConfig
+from rag.ingest.loading import Source
+from rag.search.filters import Filters
+from rag.search.retrieval import Retriever, SearchConfig, SearchResult
+from rag.types import DocumentMeta
+
+
+class EmbeddedBackend:
+    name = "embedded"
+
+    def __init__(self, index: Index):
+        self.index = index
+        self._snapshot: Snapshot | None = None
+        self._swap = threading.Lock()
+        self._writer = threading.Lock()
+        self._merger: threading.Thread | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, embedder: Embedder) -> EmbeddedBackend:
+        import faiss
+
+        faiss.omp_set_num_threads(1)  # one query at a time is fastest single-threaded on 2 cores
+        return cls(Index(settings.index_dir, embedder,
+                         ChunkerConfig(size=settings.chunk_size,
+                                       overlap=min(settings.chunk_overlap, settings.chunk_size - 1)),
+                         AnnPolicy(exact_below=settings.ivf_threshold), MergePolicy(seal_at=settings.seal_at)))
+
+    def exists(self) -> bool:
+        return self.index.exists()
+
+    def snapshot(self) -> Snapshot:
+        with self._swap:
+            if self._snapshot is None:
+                self._snapshot = self.index.open()
+            else:
+                # A request still reading the old snapshot keeps it; they share the store connection.
+                self._snapshot = self.index.refresh(self._snapshot)
+            return self._snapshot
+
+    def search(self, query: str, k: int, filters: Filters | None, config: SearchConfig) -> SearchResult:
+        return Retriever(self.snapshot(), self.index.embedder, config).search(query, k, filters, config)
+
+    def _after_write(self) -> None:
+        self.snapshot()
+        if self._merger is None or not self._merger.is_alive():
+            self._merger = threading.Thread(target=self._merge, name="segment-merge", daemon=True)
+            self._merger.start()
+
+    def wait(self) -> None:
+        """Wait for a background merge to finish (before closing, or to measure)."""
+        if self._merger is not None:
+            self._merger.join()
+
+    def _merge(self) -> None:
+        try:
+            with self._writer:
+                self.index.merge()
+        except IndexStateError:  # another process holds the write lock: it merges after its own write
+            pass
+
+    def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
+            rebuild: bool = False) -> list[AddResult]:
+        with self._writer:
+            results = self.index.add(sources, progress=progress, rebuild=rebuild)
+        self._after_write()
+        return results
+
+    def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
+        with self._writer:
+            removed = self.index.remove(doc_ids)
+        self._after_write()
+        return removed
+
+    def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
+        with self._writer:
+            info = self.index.set_meta(doc_id, meta)
+        self.snapshot()
+        return info
+
+    def create_collection(self, name: str, description: str = "") -> CollectionInfo:
+        with self._writer:
+            info = self.index.create_collection(name, description)
+        self.snapshot()
+        return info
+
+    def delete_collection(self, name: str) -> CollectionInfo:
+        with self._writer:
+            info = self.index.delete_collection(name)
+        self._after_write()
+        return info
