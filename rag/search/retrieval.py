@@ -58,8 +58,12 @@ def _collapse(hits: list[Hit], threshold: float) -> list[Hit]:
     for hit in hits:
         grams = set(squashed_bigrams(hit.chunk.text))
         for i, (other, other_grams) in enumerate(kept):
-            union = grams | other_grams
-            if union and len(grams & other_grams) / len(union) >= threshold:
+            small, large = sorted((len(grams), len(other_grams)))
+            # Jaccard is at most small/large: most pairs are ruled out by their sizes, without a set operation.
+            if not large or small < threshold * large:
+                continue
+            common = len(grams & other_grams)
+            if common / (small + large - common) >= threshold:
                 kept[i] = (Hit(other.chunk, other.score, other.dense, other.lexical,
                                other.duplicates + (hit.chunk.chunk_id,)), other_grams)
                 break
