@@ -14,10 +14,11 @@ import hashlib
 import random
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+
+from bench_milvus import latencies
 
 from rag.config import Settings
 from rag.engine import Engine
@@ -76,15 +77,7 @@ def main() -> None:
         snap = engine.snapshot()
         info = snap.manifest["vector_index"]
         questions = [q.question for q in datasets.load(REPO / "eval" / "seeds").questions]
-        engine.search("预热")
-        results = {}
-        for mode in ("hybrid", "dense", "lexical"):
-            ms = []
-            for q in questions:
-                t = time.perf_counter()
-                engine.search(q, k=10, config=replace(engine.config, mode=mode))
-                ms.append((time.perf_counter() - t) * 1000)
-            results[mode] = ms
+        results = latencies(engine, questions)
     print(f"chunks                {snap.manifest['counts']['chunks']}  (build {build_s:.0f} s, synthetic vectors)")
     print(f"vector index          {info}")
     for mode, ms in results.items():

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 
 from rag.evaluation import datasets
 from rag.evaluation.answers import answer_table, evaluate_answers
