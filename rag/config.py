@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     rrf_k: int = Field(60, ge=1)
     dense_weight: float = Field(0.5, ge=0)
     lexical_weight: float = Field(1.0, ge=0)
+    sentence_weight: float = Field(0.5, ge=0, description="weight of the candidates' best-sentence leg (0: off)")
 
     # answers
     refuse_below: float = Field(0.60, ge=0, le=1, description="best-sentence evidence score under which /ask refuses")

@@ -19,7 +19,8 @@ from rag.types import DocumentMeta
 def search_config(settings: Settings) -> SearchConfig:
     return SearchConfig(mode=settings.search_mode, analyzer=settings.analyzer, fusion=settings.fusion,
                         rrf_k=settings.rrf_k,
-                        dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight)
+                        dense_weight=settings.dense_weight, lexical_weight=settings.lexical_weight,
+                        sentence_weight=settings.sentence_weight)
 
 
 class Engine:

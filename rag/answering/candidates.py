@@ -152,12 +152,17 @@ def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
     return text[start:end], a - start, b - start
 
 
+_KIND_SUFFIX = {"城市": "市", "省份": "省", "县城": "县"}  # a kind of place asked for, and the suffix of its names
+
+
 def _ends_as_asked(question: Question, text: str) -> bool:
     """哪个县 is answered by a name ending in 县, 哪个单位 by any organisation: a one-character focus that is
     a kind of place or body is the suffix its answer must carry."""
     focus = question.focus
     if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION) or not focus or len(focus) > 2:
         return True
+    if focus in _KIND_SUFFIX:  # 哪个城市 is answered by 白银市, not by 徐汇滨江
+        return text.endswith(_KIND_SUFFIX[focus])
     return not re.fullmatch(f"(?:{ADMIN_SUFFIX})", focus) or text.endswith(focus)
 
 
@@ -195,13 +200,25 @@ def _quoted(text: str) -> list[tuple[int, int]]:
 
 
 def _tailed_runs(text: str, tail: re.Pattern) -> list[tuple[int, int]]:
-    return [s for s in (_to_tail(text, run, tail) for run in _name_runs(text)) if s]
+    tokens = _tokens(text)
+    return [s for s in (_to_tail(text, run, tail, tokens) for run in _name_runs(text)) if s]
 
 
-def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern) -> tuple[int, int] | None:
-    """The run up to its last place or organisation word: 成都市劳动人民文化宫启动 -> 成都市劳动人民文化宫."""
+def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern, tokens: list[tuple[int, int, str, str]]
+             ) -> tuple[int, int] | None:
+    """The run up to its last place or organisation word: 成都市劳动人民文化宫启动 -> 成都市劳动人民文化宫. It ends
+    where a word ends (城市社区 gives no 城市社), on a suffix that is not the end of a common word (人民城市 is
+    no city: 市 ends the everyday word 城市, where in 白银市 it ends a name)."""
     a, b = run
-    return next(((a, k) for k in range(b, a + 1, -1) if tail.search(text[a:k])), None)
+    ends = {e for _, e, _, _ in tokens} | {b}  # an admin chain may end inside a word jieba made
+    for k in range(b, a + 1, -1):
+        m = tail.search(text, a, k) if k in ends else None
+        if m is None or m.end() != k:
+            continue
+        word = next((t for t in tokens if t[0] < m.start() < t[1]), None)
+        if word is None or not (len(word[2]) == 2 and _jieba_freq(word[2]) >= 100):
+            return a, k
+    return None
 
 
 def _unit_fits(unit: str | None, quantity: str) -> bool:

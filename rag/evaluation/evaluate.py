@@ -134,10 +134,13 @@ def variants(base: SearchConfig) -> dict[str, SearchConfig]:
         "lexical (bigram BM25)": replace(base, mode="lexical", analyzer="bigram"),
         "lexical (bigram + jieba)": replace(base, mode="lexical", analyzer="bigram+jieba"),
         "dense (e5)": replace(base, mode="dense"),
+        "hybrid without the sentence leg": replace(base, mode="hybrid", sentence_weight=0.0),
         "hybrid RRF k=60 (bigram + e5)": replace(base, mode="hybrid", analyzer="bigram", fusion="rrf",
-                                                 dense_weight=1.0, lexical_weight=1.0),
-        "hybrid blend (bigram + e5)": replace(base, mode="hybrid", analyzer="bigram", fusion="blend"),
-        "hybrid blend (jieba + e5)": replace(base, mode="hybrid", analyzer="jieba", fusion="blend"),
+                                                 dense_weight=1.0, lexical_weight=1.0, sentence_weight=0.0),
+        "hybrid blend (bigram + e5)": replace(base, mode="hybrid", analyzer="bigram", fusion="blend",
+                                              sentence_weight=0.0),
+        "hybrid blend (jieba + e5)": replace(base, mode="hybrid", analyzer="jieba", fusion="blend",
+                                             sentence_weight=0.0),
     }
 
 

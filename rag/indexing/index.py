@@ -36,12 +36,13 @@ from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments
-from rag.indexing.store import CollectionInfo, DocumentInfo, Store, embed_text, text_hash
+from rag.indexing.store import (CollectionInfo, DocumentInfo, Store, embed_text, sentence_key, sentence_texts,
+                                text_hash)
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
 from rag.search.filters import check_collection
-from rag.types import DEFAULT_COLLECTION, DocumentMeta
+from rag.types import DEFAULT_COLLECTION, Chunk, DocumentMeta
 
 STORE_FILE, MANIFEST_FILE = "store.sqlite3", "manifest.json"
 
@@ -294,8 +295,10 @@ class Index:
                 chunks = [c for a in articles for c in chunk_article(a, self.chunker)]
                 texts = [embed_text(c) for c in chunks]
                 vectors = self._embed(store, texts)
+                per_sentence = self._embed_sentences(store, chunks)
                 with store.transaction():
                     store.put_vectors(self.embedder.name, dict(zip(map(text_hash, texts), vectors)))
+                    store.put_vectors(sentence_key(self.embedder.name), per_sentence)
                     if known is not None:
                         store.remove_document(source.doc_id)
                     store.add_document(source, articles, chunks)
@@ -316,6 +319,19 @@ class Index:
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
+
+    def _embed_sentences(self, store: Store, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors (n x dim), keyed by the chunk's hash; cached ones are not redone."""
+        key = sentence_key(self.embedder.name)
+        hashes = [text_hash(embed_text(c)) for c in chunks]
+        cached = store.cached_vectors(key, hashes)
+        todo = {h: sentence_texts(c) for h, c in zip(hashes, chunks) if h not in cached}
+        flat = self.embedder.embed_passages([t for texts in todo.values() for t in texts]) if todo else None
+        at = 0
+        for h, texts in todo.items():
+            cached[h] = flat[at: at + len(texts)]
+            at += len(texts)
+        return cached
 
     def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
         """Correct a document's newspaper metadata; its chunks are untouched."""

@@ -1,5 +1,6 @@
 """The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index, the embedding cache
-(vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing), and the bookkeeping of
+(vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing; a chunk's sentence vectors
+are one row under `sentence_key(model)` and the chunk's hash), and the bookkeeping of
 the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
 tombstones of deleted chunks still inside a sealed segment.
 
@@ -18,6 +19,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
+from rag.ingest.chunking import sentences
 from rag.ingest.loading import Box, Source
 from rag.text import analyzers
 from rag.search.filters import Filters
@@ -71,6 +73,17 @@ META_COLUMNS = ("paper", "date", "page", "page_name", "section")
 def embed_text(chunk: Chunk) -> str:
     """What the embedder sees: the article title gives the passage its context."""
     return f"{chunk.title}\n{chunk.text}"
+
+
+def sentence_texts(chunk: Chunk) -> list[str]:
+    """What the sentence leg embeds: each sentence of the chunk under its article title (a chunk too short to
+    have one is embedded whole)."""
+    return [f"{chunk.title}\n{chunk.text[a:b]}" for a, b in sentences(chunk.text) if b - a >= 4] or [embed_text(chunk)]
+
+
+def sentence_key(model: str) -> str:
+    """The `model` a chunk's sentence vectors are cached under: kept beside its chunk vector, pruned with it."""
+    return f"{model}#sentences"
 
 
 @dataclass(frozen=True)
@@ -371,6 +384,12 @@ class Store:
 
     def vectors_of(self, model: str, ids: Sequence[int]) -> np.ndarray:
         """The vectors of these chunk rows, in their order."""
+        ids = [int(i) for i in ids]
+        out = self.vectors_by_row(model, ids)
+        return np.stack([out[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+
+    def vectors_by_row(self, model: str, ids: Iterable[int]) -> dict[int, np.ndarray]:
+        """The cached vectors of these chunk rows (flat arrays), for those that have one under `model`."""
         out: dict[int, np.ndarray] = {}
         ids = [int(i) for i in ids]
         for i in range(0, len(ids), 900):
@@ -378,7 +397,7 @@ class Store:
             rows = self._rows(f"SELECT c.id, e.vector FROM chunks c JOIN embeddings e ON e.text_hash = c.embed_hash "
                               f"AND e.model = ? WHERE c.id IN ({','.join('?' * len(batch))})", [model, *batch])
             out.update({r["id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
-        return np.stack([out[i] for i in ids]) if ids else np.zeros((0, 0), dtype=np.float32)
+        return out
 
     def segment_rows(self) -> list[dict]:
         return [dict(r) for r in self._rows("SELECT * FROM segments ORDER BY id")]

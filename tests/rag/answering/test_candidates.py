@@ -118,3 +118,21 @@ def test_a_date_is_tied_to_the_quoted_event_named_in_its_sentence_however_far_th
     # The same date beside another event's name is not tied: nothing in the sentence says it is this one's.
     (other,) = extract(question, _sentences(named.replace("我向党旗敬个礼", "红色故事会")))
     assert not other.tied
+
+
+def test_a_name_ends_where_a_word_ends():
+    # 社 is an organisation suffix, but here it begins the word 社区: 城市社 is no body.
+    found = extract(analyse("是哪支志愿队给老人送了几十年爱心餐？"),
+                    _sentences("推动志愿服务在城市社区基层蓬勃开展。", "在这样的大氛围下，诞生了“宝怡乐”志愿者团队。"))
+    assert "城市社" not in [c.text for c in found]
+    assert found and found[0].text == "宝怡乐"
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("甘肃省白银市用当地土话宣讲党的理论。", ["甘肃省白银市"]),
+    ("向群众解读了“人民城市人民建，人民城市为人民”的思想。", []),  # 市 ends the everyday word 城市
+    ("徐汇滨江规划展示馆里宣讲党的理论。", []),  # a place, but no city
+])
+def test_a_city_is_asked_for_and_answered_by_a_city(sentence, expected):
+    found = extract(analyse("哪个城市用土话给群众宣讲党的理论？"), _sentences(sentence))
+    assert [c.text for c in found][:1] == expected

@@ -91,13 +91,14 @@ def test_bad_dataset_lines_are_named(tmp_path, bad, message):
         datasets.load(p)
 
 
-def test_regression_gate(seeds_engine):
+@pytest.mark.parametrize("dataset, key", [("seeds", "metrics"), ("lowoverlap", "lowoverlap")])
+def test_regression_gate(seeds_engine, dataset, key):
     """The default setup must not fall below the recorded scores (eval/seeds/baseline.json) minus a margin."""
     baseline = json.loads((REPO / "eval" / "seeds" / "baseline.json").read_text())
-    data = datasets.load(REPO / "eval" / "seeds")
+    data = datasets.load(REPO / "eval" / dataset)
     store = seeds_engine.snapshot().store
     passages = {c.chunk_id: c.text for c in store.chunks_by_id(store.chunk_rows()).values()}
     report = evaluate.evaluate_retrieval(data, evaluate.local_searcher(seeds_engine), seeds_engine.config,
                                          "default", passages)
-    for metric, recorded in baseline["metrics"].items():
+    for metric, recorded in baseline[key].items():
         assert report.metrics[metric] >= recorded - baseline["margin"], (metric, report.metrics[metric], recorded)

@@ -187,3 +187,21 @@ def test_collections_scope_every_leg_and_a_deleted_collection_never_resurfaces(t
         index.delete_collection("clips")
     for mode in ("dense", "lexical", "hybrid"):
         assert "b.txt" not in found(Filters(collections=("default",)), mode)
+
+
+def test_sentence_vectors_are_kept_per_chunk_and_dropped_with_it(tmp_path):
+    from rag.indexing.store import sentence_key, sentence_texts
+
+    index = Index(tmp_path / "idx", HashEmbedder())
+    index.add([_source("a.txt", "志愿者理发\n\n社区志愿者每月给老人理发。理发后还陪老人聊天。他们坚持了十年。")])
+    store = index.open().store
+    rows = store.chunk_rows()
+    chunks = store.chunks_by_id(rows)
+    kept = store.vectors_by_row(sentence_key(HashEmbedder.name), rows)
+    for row in rows:
+        expected = HashEmbedder().embed_passages(sentence_texts(chunks[row]))
+        assert kept[row].reshape(-1, HashEmbedder.dim).shape == expected.shape
+        assert abs(kept[row].reshape(-1, HashEmbedder.dim) - expected).max() < 1e-6
+    index.remove(["a.txt"])
+    left = index.open().store.db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    assert left == 0

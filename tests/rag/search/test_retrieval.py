@@ -52,3 +52,50 @@ def test_near_duplicates_collapse(index_copy, embedder):
 def test_empty_query_is_refused(seeds_engine):
     with pytest.raises(ValueError, match="empty"):
         seeds_engine.search("   ")
+
+
+@pytest.mark.parametrize("query, needle", [
+    ("冬天哪里的大棚在抢着育菜苗？", "育苗工厂"),
+    ("德令哈的老师学生一起合唱了哪首爱国歌曲？", "我和我的祖国"),
+])
+def test_the_sentence_leg_lifts_a_question_in_other_words(seeds_engine, query, needle):
+    with_leg = seeds_engine.search(query, k=5)
+    without = seeds_engine.search(query, k=5, config=replace(seeds_engine.config, sentence_weight=0.0)).hits
+    assert "sentences" in with_leg.timings_ms
+    assert needle in with_leg.hits[0].chunk.text and needle not in without[0].chunk.text
+
+
+def _two_documents(tmp_path):
+    from rag.indexing.index import Index
+    from tests.fakes import HashEmbedder
+
+    index = Index(tmp_path / "idx", HashEmbedder())
+    index.add([loading.Source("a.txt", "志愿者理发\n\n社区志愿者每月给老人理发。理发后还陪老人聊天。", "a", "a.txt"),
+               loading.Source("b.txt", "夜校开课\n\n街道夜校今年开了十门课。居民晚上来学书法和摄影。", "b", "b.txt")])
+    return index
+
+
+def test_the_sentence_leg_scores_a_chunk_by_its_best_sentence(tmp_path):
+    from rag.indexing.store import sentence_key, sentence_texts
+    from rag.search.retrieval import _sentence_leg
+
+    index = _two_documents(tmp_path)
+    store, embedder = index.open().store, index.embedder
+    rows = set(store.chunk_rows())
+    q = embedder.embed_query("居民晚上学书法")
+    leg = _sentence_leg(store, embedder.name, q, rows, 10)
+    chunks = store.chunks_by_id(rows)
+    best = {r: float((embedder.embed_passages(sentence_texts(chunks[r])) @ q).max()) for r in rows}
+    assert [r for r, _ in leg] == sorted(best, key=best.get, reverse=True)
+    assert all(abs(s - best[r]) < 1e-5 for r, s in leg)
+    assert chunks[leg[0][0]].doc_id == "b.txt"
+
+    # An index written before sentence vectors were kept: the leg is left out rather than half there.
+    import sqlite3
+
+    db = sqlite3.connect(index.store_path)
+    with db:
+        db.execute("DELETE FROM embeddings WHERE model = ? AND text_hash = "
+                   "(SELECT embed_hash FROM chunks WHERE doc_id = 'a.txt')", (sentence_key(embedder.name),))
+    db.close()
+    assert _sentence_leg(index.open().store, embedder.name, q, rows, 10) == []
