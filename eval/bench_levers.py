@@ -202,7 +202,7 @@ class Bench:
     def ranked(self, fused: dict[int, float]) -> list[Hit]:
         order = sorted(fused, key=fused.get, reverse=True)[:POOL]
         hits = [Hit(self.chunks[i], fused[i], None, None) for i in order]
-        return _collapse(hits, 0.85)[:K]
+        return _collapse(hits, 0.85, K)
 
 
 def lexical(legs, prefix: str = "") -> list[list[tuple[int, float]]]:

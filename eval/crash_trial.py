@@ -3,9 +3,9 @@ instants; after each kill the index is opened and checked against what the write
 
     python eval/crash_trial.py --trials 200 [--dir /tmp/crash]
 
-Prints trials, torn indexes (an index that does not open, or a document not whole: its chunks, FTS rows and
-vectors), lost writes (an acknowledged add missing), resurfaced deletes (an acknowledged delete found by any
-search leg). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
+Prints trials, torn indexes (an index that does not open, or a document not whole: its chunks, FTS rows,
+vectors and sentence vectors), lost writes (an acknowledged add missing), resurfaced deletes (an acknowledged
+delete found by any search leg). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
 tests/fakes.py (the real model would only make each restart slower); segments are sealed every 3 chunks so that
 kills land inside sealing and merging too, and a segment of 12 vectors or more is built as HNSW.
 """
@@ -28,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.indexing.ann import AnnPolicy  # noqa: E402
 from rag.indexing.index import Index  # noqa: E402
+from rag.indexing.store import sentence_key  # noqa: E402
 from rag.indexing.merging import MergePolicy  # noqa: E402
 from rag.ingest.loading import Source  # noqa: E402
 from tests.fakes import HashEmbedder  # noqa: E402
@@ -104,7 +105,8 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
         rows = store.chunk_rows([doc.doc_id])
         fts = store.db.execute(f"SELECT count(*) FROM chunks_fts WHERE rowid IN ({','.join(map(str, rows)) or 0})")
         if len(rows) != doc.chunks or fts.fetchone()[0] != doc.chunks or (rows and len(
-                store.vectors_of(embedder.name, rows)) != len(rows)):
+                store.vectors_of(embedder.name, rows)) != len(rows)) or len(
+                store.vectors_by_row(sentence_key(embedder.name), rows)) != len(rows):
             torn = True
     lost = resurfaced = 0
     for n, present in acked.items():

@@ -59,10 +59,13 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def _collapse(hits: list[Hit], threshold: float) -> list[Hit]:
-    """Fold near-identical passages (a section printed twice, a page indexed under two names) together."""
+def _collapse(hits: list[Hit], threshold: float, limit: int) -> list[Hit]:
+    """Fold near-identical passages (a section printed twice, a page indexed under two names) together, until
+    `limit` distinct ones are kept (the rest would be cut anyway: signing them was most of the fuse step)."""
     kept: list[tuple[Hit, set[str]]] = []
     for hit in hits:
+        if len(kept) == limit:
+            break
         grams = set(squashed_bigrams(hit.chunk.text))
         for i, (other, other_grams) in enumerate(kept):
             small, large = sorted((len(grams), len(other_grams)))
@@ -158,7 +161,7 @@ class Retriever:
         order = sorted(fused, key=fused.get, reverse=True)[: pool]
         chunks: dict[int, Chunk] = store.chunks_by_id(order)
         hits = [Hit(chunks[i], fused[i], dense_of.get(i), lexical_of.get(i)) for i in order if i in chunks]
-        hits = _collapse(hits, cfg.dedupe_threshold)[:k]
+        hits = _collapse(hits, cfg.dedupe_threshold, k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["total"] = sum(timings.values())
         return SearchResult(hits=hits, timings_ms={k_: round(v, 2) for k_, v in timings.items()})

@@ -361,7 +361,7 @@ class MilvusBackend:
                     for h, s in zip(found, scores)]
             timings[config.mode] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        hits = _collapse(hits, config.dedupe_threshold)[:k]
+        hits = _collapse(hits, config.dedupe_threshold, k)
         timings["fuse"] = (time.perf_counter() - t) * 1000
         timings["total"] = sum(timings.values())
         return SearchResult(hits=hits, timings_ms={k_: round(v, 2) for k_, v in timings.items()})

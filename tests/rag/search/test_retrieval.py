@@ -99,3 +99,14 @@ def test_the_sentence_leg_scores_a_chunk_by_its_best_sentence(tmp_path):
                    "(SELECT embed_hash FROM chunks WHERE doc_id = 'a.txt')", (sentence_key(embedder.name),))
     db.close()
     assert _sentence_leg(index.open().store, embedder.name, q, rows, 10) == []
+
+
+def test_folding_stops_once_enough_distinct_passages_are_kept():
+    from rag.search.retrieval import _collapse
+    from rag.types import Chunk, Hit
+
+    texts = ["社区志愿者给老人理发", "社区志愿者给老人理发。", "街道夜校开了十门课", "图书馆延长开放时间", "地铁新线开通"]
+    hits = [Hit(Chunk(f"c{i}", "d", "d#0", "", t, 0, len(t), i), 1.0 - i / 10, None, None) for i, t in enumerate(texts)]
+    kept = _collapse(hits, 0.85, 2)
+    assert [h.chunk.chunk_id for h in kept] == ["c0", "c2"] and kept[0].duplicates == ("c1",)
+    assert len(_collapse(hits, 0.85, 10)) == 4
