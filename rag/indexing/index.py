@@ -294,10 +294,11 @@ class Index:
                 articles = split_articles(source.doc_id, source.text)
                 chunks = [c for a in articles for c in chunk_article(a, self.chunker)]
                 texts = [embed_text(c) for c in chunks]
-                vectors = self._embed(store, texts)
-                per_sentence = self._embed_sentences(store, chunks)
+                hashes = [text_hash(t) for t in texts]
+                vectors = self._embed(store, texts, hashes)
+                per_sentence = self._embed_sentences(store, chunks, hashes)
                 with store.transaction():
-                    store.put_vectors(self.embedder.name, dict(zip(map(text_hash, texts), vectors)))
+                    store.put_vectors(self.embedder.name, dict(zip(hashes, vectors)))
                     store.put_vectors(sentence_key(self.embedder.name), per_sentence)
                     if known is not None:
                         store.remove_document(source.doc_id)
@@ -309,8 +310,7 @@ class Index:
                     progress(1)
         return results
 
-    def _embed(self, store: Store, texts: list[str]) -> np.ndarray:
-        hashes = [text_hash(t) for t in texts]
+    def _embed(self, store: Store, texts: list[str], hashes: list[str]) -> np.ndarray:
         cached = store.cached_vectors(self.embedder.name, hashes)
         todo = [i for i, h in enumerate(hashes) if h not in cached]
         if todo:
@@ -320,10 +320,9 @@ class Index:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
 
-    def _embed_sentences(self, store: Store, chunks: list[Chunk]) -> dict[str, np.ndarray]:
+    def _embed_sentences(self, store: Store, chunks: list[Chunk], hashes: list[str]) -> dict[str, np.ndarray]:
         """Each chunk's sentence vectors (n x dim), keyed by the chunk's hash; cached ones are not redone."""
         key = sentence_key(self.embedder.name)
-        hashes = [text_hash(embed_text(c)) for c in chunks]
         cached = store.cached_vectors(key, hashes)
         todo = {h: sentence_texts(c) for h, c in zip(hashes, chunks) if h not in cached}
         flat = self.embedder.embed_passages([t for texts in todo.values() for t in texts]) if todo else None

@@ -85,8 +85,10 @@ def _collapse(hits: list[Hit], threshold: float, limit: int) -> list[Hit]:
 def _sentence_leg(store: Store, model: str, qvec: np.ndarray, rows: set[int], k: int) -> list[tuple[int, float]]:
     """The candidates ranked by their best sentence's cosine to the question. Empty when some candidate has no
     sentence vectors (an index written before they were kept): a partial leg would favour the newer chunks."""
+    if not rows:
+        return []
     vectors = store.vectors_by_row(sentence_key(model), rows)
-    if not rows or len(vectors) < len(rows):
+    if len(vectors) < len(rows):
         return []
     best = {row: float((v.reshape(-1, len(qvec)) @ qvec).max()) for row, v in vectors.items()}
     return sorted(best.items(), key=lambda p: p[1], reverse=True)[:k]
