@@ -77,12 +77,17 @@ class OnnxEmbedder(PrefixedEmbedder):
         self.dim = int(self._encode(["维度"]).shape[1])
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        # Batches of texts of similar length: a batch is padded to its longest text, and short sentences padded
+        # to a long one were most of the work of embedding a page's sentences.
+        order = np.argsort([len(t) for t in texts], kind="stable")
         out = []
         for i in range(0, len(texts), self.batch_size):
-            enc = self.tokenizer.encode_batch(texts[i : i + self.batch_size])
+            enc = self.tokenizer.encode_batch([texts[j] for j in order[i : i + self.batch_size]])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
             hidden = self.session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+        vectors = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
+        vectors[order] = np.concatenate(out)
+        return vectors

@@ -29,3 +29,9 @@ def test_onnx_backends_agree_with_torch(torch_embedder, backend, floor, name):
 def test_unknown_backend_is_named():
     with pytest.raises(ValueError, match="unknown embedding backend 'tpu'"):
         load_embedder(cache_dir=MODEL_CACHE, backend="tpu")
+
+
+def test_texts_batched_by_length_come_back_in_their_order():
+    onnx = load_embedder(cache_dir=MODEL_CACHE, backend="onnx", threads=2)
+    alone = np.stack([onnx.embed_passages([t])[0] for t in TEXTS])
+    assert np.allclose(onnx.embed_passages(TEXTS), alone, atol=1e-4)
