@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from rag.embedders import DEFAULT_MODEL
@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     threads: int = Field(2, ge=1, le=64)
     chunk_size: int = Field(250, ge=50, le=4000)
     chunk_overlap: int = Field(80, ge=0, le=1000)
-    ivf_threshold: int = Field(50_000, ge=1000)
+    # RAG_IVF_THRESHOLD is the name from when large segments were IVF; it is still read.
+    ann_threshold: int = Field(50_000, ge=1000, description="sealed segments of this many vectors or more are HNSW",
+                               validation_alias=AliasChoices("ann_threshold", "RAG_ANN_THRESHOLD", "RAG_IVF_THRESHOLD"))
     seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
 
     # search backend: the embedded index directory (default), or a Milvus collection (Lite path or server URL)
