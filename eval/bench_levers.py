@@ -35,6 +35,7 @@ from rag.engine import Engine
 from rag.evaluation.datasets import is_relevant, load
 from rag.indexing.store import embed_text
 from rag.search.retrieval import _collapse
+from rag.text import analyzers
 from rag.text.analyzers import ANALYZERS
 from rag.types import Hit
 
@@ -114,7 +115,7 @@ class Bench:
         self.engine = engine
         self.cache = cache
         snap = engine.snapshot()
-        self.store = snap.store
+        self.snap, self.store = snap, snap.store
         self.rows = np.array(self.store.chunk_rows(), dtype=np.int64)
         self.chunks = self.store.chunks_by_id(self.rows.tolist())
         emb = engine.embedder
@@ -154,7 +155,7 @@ class Bench:
         q = self.cache.one("q", query, self.engine.embedder.embed_query)
         out = {"dense": top(self.chunk_vecs @ q, self.rows)}
         for a in ANALYZERS:
-            out[a] = self.store.lexical_search(query, a, POOL)
+            out[a] = self.snap.lexical(analyzers.get(a)(query), a, POOL)
 
         def sentence_leg_all():
             sims = self.sent_vecs @ q
@@ -181,7 +182,7 @@ class Bench:
             words = [w for w in jieba.lcut(query) if len(w) >= 2]
             extra = sorted({s for w in words for s in self.synonyms.get(w, ()) if len(s) >= 2})
             text = query + " " + " ".join(extra)
-            return {a: self.store.lexical_search(text, a, POOL) for a in ANALYZERS}
+            return {a: self.snap.lexical(analyzers.get(a)(text), a, POOL) for a in ANALYZERS}
 
         for a, leg in self._timed("+cilin", expanded).items():
             out["cilin_" + a] = leg

@@ -3,6 +3,7 @@
     index/
       store.sqlite3        documents, chunks, FTS5, the embedding cache, segment bookkeeping (WAL mode)
       segments/seg-*.faiss sealed vector segments, immutable once written
+      lexical/             BM25 postings (tantivy) of every row moved out of the store's FTS5
       manifest.json        the build manifest, stamped after every write
       models/              the rebuilt embedding model
 
@@ -10,7 +11,9 @@ A write (add or remove documents) is one SQLite transaction per document in the 
 is the document's rows and vectors, not a copy of the index. A reader sees a document whole or not at all, a
 committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
 are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
-of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). One writer
+of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). A written
+chunk's tokens commit with it in FTS5 and then move to the tantivy lexicon, where a large archive is searched
+fast. One writer
 at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
 the first write.
 """
@@ -21,6 +24,7 @@ import fcntl
 import json
 import os
 import platform
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -34,17 +38,18 @@ from rag import __version__
 from rag.embedders import Embedder
 from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
+from rag.indexing.lexical.tantivy_index import TantivyIndex
 from rag.indexing.merging import MergePolicy
-from rag.indexing.segments import Segments
+from rag.indexing.segments import Segments, describe
 from rag.indexing.store import (CollectionInfo, DocumentInfo, Store, embed_text, sentence_key, sentence_texts,
                                 text_hash)
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
-from rag.search.filters import check_collection
+from rag.search.filters import Filters, check_collection
 from rag.types import DEFAULT_COLLECTION, Chunk, DocumentMeta
 
-STORE_FILE, MANIFEST_FILE = "store.sqlite3", "manifest.json"
+STORE_FILE, MANIFEST_FILE, LEXICAL_DIR = "store.sqlite3", "manifest.json", "lexical"
 
 
 class IndexStateError(RuntimeError):
@@ -65,17 +70,29 @@ class AddResult:
 
 @dataclass
 class Snapshot:
-    """What searches run against: the store (read connection) and one immutable view of the segments."""
+    """What searches run against: the store (read connection), one immutable view of the segments, and the
+    lexicon (None in an index written before it existed)."""
 
     path: Path
     manifest: dict
     store: Store
     vectors: Segments
     generation: int
+    lexicon: TantivyIndex | None = None
 
     @property
     def build_id(self) -> str:
         return self.manifest["build_id"]
+
+    def lexical(self, terms: list[str], analyzer: str, k: int, filters: Filters | None = None,
+                allowed: list[int] | None = None) -> list[tuple[int, float]]:
+        """One analyzer's BM25 leg over the lexicon and the rows still in FTS5 (none between writes): the k best
+        (row id, score). `allowed` must be the rows `filters` admit (the lexicon takes row ids, FTS5 filters)."""
+        found = dict(self.store.lexical_search(terms, analyzer, k, filters))
+        if self.lexicon is not None:
+            for row, score in self.lexicon.search(terms, analyzer, k, allowed):
+                found[row] = max(score, found.get(row, score))  # a crash mid-move can leave a row in both
+        return sorted(found.items(), key=lambda p: p[1], reverse=True)[:k]
 
     def close(self) -> None:
         self.store.close()
@@ -88,7 +105,7 @@ def _versions() -> dict:
 
     out = {"rag": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
     for package, name in (("faiss-cpu", "faiss"), ("jieba", "jieba"), ("sentence-transformers", "sentence_transformers"),
-                          ("torch", "torch"), ("onnxruntime", "onnxruntime")):
+                          ("torch", "torch"), ("onnxruntime", "onnxruntime"), ("tantivy", "tantivy")):
         try:
             out[name] = version(package)
         except PackageNotFoundError:
@@ -122,15 +139,19 @@ class Index:
                 raise NoIndex(f"no index at {self.root}; build one with `rag index PATH`")
         store = Store(self.store_path, readonly=True)
         self._check_model(store)
-        return self._view(store, None)
+        return self._view(store, None, None)
 
     def refresh(self, snapshot: Snapshot) -> Snapshot:
         """The snapshot itself while nothing was written since; else a new one sharing what did not change."""
         if snapshot.store.generation() == snapshot.generation:
             return snapshot
-        return self._view(snapshot.store, snapshot.vectors)
+        return self._view(snapshot.store, snapshot.vectors, snapshot.lexicon)
 
-    def _view(self, store: Store, previous: Segments | None) -> Snapshot:
+    def _view(self, store: Store, previous: Segments | None, lexicon: TantivyIndex | None) -> Snapshot:
+        if lexicon is not None:
+            lexicon.reload()
+        elif (self.root / LEXICAL_DIR / "meta.json").exists():
+            lexicon = TantivyIndex(self.root / LEXICAL_DIR)
         for attempt in range(5):
             generation = store.generation()
             try:
@@ -141,7 +162,9 @@ class Index:
                 time.sleep(0.05)
                 continue
             if store.generation() == generation:
-                return Snapshot(self.root, self._manifest(store, segments, generation), store, segments, generation)
+                return Snapshot(self.root, self._manifest(store, segments.describe(), generation), store, segments,
+                                generation,
+                                lexicon)
         raise IndexStateError(f"the index at {self.root} kept changing while it was being opened; try again")
 
     def _check_model(self, store: Store) -> None:
@@ -150,7 +173,7 @@ class Index:
             raise IndexStateError(f"the index at {self.root} was built with model '{built}' but the configured "
                                   f"model is '{self.embedder.name}'; rebuild it with `rag index --rebuild PATH`")
 
-    def _manifest(self, store: Store, segments: Segments, generation: int) -> dict:
+    def _manifest(self, store: Store, vectors: dict, generation: int) -> dict:
         counts = store.counts()
         return {
             "build_id": f"g{generation}",
@@ -162,9 +185,11 @@ class Index:
                       "passage_prefix": getattr(self.embedder, "passage_prefix", "")},
             "chunker": json.loads(store.get_meta("chunker") or json.dumps(self.chunker.as_dict())),
             "analyzers": ["bigram", "jieba"],
-            "vector_index": segments.describe(),
+            "lexical": {"engine": "tantivy", "buffer": "sqlite-fts5"},
+            "vector_index": vectors,
             "merge_policy": asdict(self.merge_policy),
-            "counts": {**counts, "vectors": segments.size},
+            "counts": {**counts, "vectors": vectors["fresh"] + sum(s["vectors"] - s["tombstones"]
+                                                                   for s in vectors["sealed"])},
             "versions": _versions(),
             "checksums": {f"segments/{r['file']}": r["sha256"] for r in store.segment_rows()},
         }
@@ -189,22 +214,31 @@ class Index:
             self._adopt_old_layout()
             if fresh:
                 self._clear()
-            store = Store(self.store_path)
-            try:
+            with self._writable() as (store, lexicon):
                 self._check_model(store)
                 if store.get_meta("model") is None:
                     with store.transaction():
                         store.set_meta("model", self.embedder.name)
                         store.set_meta("chunker", json.dumps(self.chunker.as_dict()))
                         store.set_meta("created_at", _now())
-                merging.sweep(self.root, store)
+                merging.sweep(self.root, store, lexicon)
                 yield store
+                merging.forget_deleted(store, lexicon)
+                merging.move_to_lexicon(store, lexicon)
                 merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
                 with store.transaction():
                     store.set_meta("updated_at", _now())
                 self._stamp(store)
-            finally:
-                store.close()
+
+    @contextmanager
+    def _writable(self) -> Iterator[tuple[Store, TantivyIndex]]:
+        store = Store(self.store_path)
+        lexicon = TantivyIndex(self.root / LEXICAL_DIR)  # its writer (and the directory's lock) opens on first use
+        try:
+            yield store, lexicon
+        finally:
+            lexicon.close()
+            store.close()
 
     def _clear(self) -> None:
         for suffix in ("", "-wal", "-shm"):
@@ -213,6 +247,7 @@ class Index:
         if merging_dir.exists():
             for path in merging_dir.iterdir():
                 path.unlink()
+        shutil.rmtree(self.root / LEXICAL_DIR, ignore_errors=True)
 
     def _adopt_old_layout(self) -> None:
         """An index written before segments (`current -> builds/<id>/store.sqlite3`): its store becomes the
@@ -236,8 +271,8 @@ class Index:
         os.replace(tmp, self.store_path)
 
     def _stamp(self, store: Store) -> None:
-        segments = Segments.load(self.root, store, self.embedder.name, self.embedder.dim)
-        manifest = self._manifest(store, segments, store.generation())
+        # described from the store's rows: loading a large segment to count it would cost seconds a write
+        manifest = self._manifest(store, describe(store), store.generation())
         tmp = self.root / (MANIFEST_FILE + ".tmp")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2))
         with tmp.open("rb") as fh:
@@ -247,28 +282,23 @@ class Index:
     def merge(self) -> int | None:
         """Rewrite segments heavy with tombstones, or too many small ones; run in the background after writes."""
         with self._lock():
-            store = Store(self.store_path)
-            try:
-                merging.sweep(self.root, store)
+            with self._writable() as (store, lexicon):
+                merging.sweep(self.root, store, lexicon)
                 merged = merging.merge(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
                                        self.merge_policy)
                 if merged is not None:
                     self._stamp(store)
                 return merged
-            finally:
-                store.close()
 
     def seal(self) -> int | None:
         """Seal the fresh chunks now, however few (`rag compact`)."""
         with self._lock():
-            store = Store(self.store_path)
-            try:
+            with self._writable() as (store, lexicon):
+                merging.sweep(self.root, store, lexicon)
                 sealed = merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
                                       self.merge_policy, force=True)
                 self._stamp(store)
                 return sealed
-            finally:
-                store.close()
 
     # -- the operations -----------------------------------------------------------------------------
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,

@@ -5,6 +5,12 @@ rewrites segments that carry too many tombstones, or too many small segments, in
 file first (temporary name, fsync, rename), then record it in the store in one transaction, then unlink the
 files they replaced: a crash at any point leaves the store pointing at complete files only, and the files it
 no longer lists are removed by `sweep` on the next write.
+
+The lexicon (tantivy) follows every write: rows enter FTS5 inside the write's transaction, so they are
+searchable the moment it commits, then move to the lexicon (its commit, then a second transaction that drops
+them from FTS5); removed rows are dropped from it after the store's commit. A crash between the two leaves
+rows in both engines (found twice, counted once) or stale postings (dropped when the chunks are fetched), and
+the next write finishes the move.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import numpy as np
 from rag.checksums import file_sha256
 from rag.indexing import ann
 from rag.indexing.ann import AnnPolicy
+from rag.indexing.lexical import LexicalIndex
 from rag.indexing.segments import SEGMENTS_DIR
 from rag.indexing.store import Store
 
@@ -38,8 +45,11 @@ class MergePolicy:
             raise ValueError(f"max_segments must be at least 2, got {self.max_segments}")
 
 
-def sweep(root: Path, store: Store) -> None:
-    """Remove segment files the store does not list (left by a crash between writing and recording)."""
+def sweep(root: Path, store: Store, lexicon: LexicalIndex) -> None:
+    """Remove segment files the store does not list (left by a crash between writing and recording), and
+    finish the lexicon moves and deletes a crash interrupted."""
+    forget_deleted(store, lexicon)
+    move_to_lexicon(store, lexicon)
     folder = root / SEGMENTS_DIR
     if not folder.exists():
         return
@@ -47,6 +57,37 @@ def sweep(root: Path, store: Store) -> None:
     for path in folder.iterdir():
         if path.name not in listed:
             path.unlink(missing_ok=True)
+
+
+def move_to_lexicon(store: Store, lexicon: LexicalIndex, batch: int = 20_000) -> None:
+    """Move the rows FTS5 holds (those written since the last move; all of them in an index from before the
+    lexicon) into the lexicon, a batch at a time."""
+    moved = False
+    while rows := store.lexical_rows(batch):
+        lexicon.add(rows)
+        lexicon.commit()
+        with store.transaction():
+            store.unindex_lexical([row for row, _ in rows])
+            store.bump_generation()  # readers reload the lexicon
+        moved = True
+    if moved:
+        # FTS5 keeps deleted rows' postings (and scans them) until its segments merge: 3.4 ms -> 0.2 ms a
+        # query on an FTS5 table emptied of 20,000 rows
+        with store.transaction():
+            store.optimize_lexical()
+
+
+def forget_deleted(store: Store, lexicon: LexicalIndex) -> None:
+    """Drop removed rows from the sealed lexicon. The write that removed them recorded them; a crash before
+    this ran leaves them for the next write, and until then readers drop them when fetching the chunks."""
+    pending = store.pending_lexical_deletes()
+    if not pending:
+        return
+    lexicon.delete(pending)
+    lexicon.commit()
+    with store.transaction():
+        store.clear_lexical_deletes(pending)
+        store.bump_generation()  # readers reload the lexicon
 
 
 def seal(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy,

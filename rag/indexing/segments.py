@@ -70,6 +70,14 @@ class Segments:
         return cls(dim, sealed, store.tombstones(), ids, vectors, fresh)
 
 
+def describe(store: Store) -> dict:
+    """What `Segments.describe` says of a view, read from the store's bookkeeping without loading a segment."""
+    dead = {seg: len(ids) for seg, ids in store.tombstones().items()}
+    return {"kind": "segmented", "fresh": len(store.fresh_ids()),
+            "sealed": [{"id": r["id"], "kind": r["kind"], "vectors": r["count"], "tombstones": dead.get(r["id"], 0)}
+                       for r in store.segment_rows()]}
+
+
 def _fresh_vectors(store: Store, model: str, dim: int, ids: np.ndarray, previous: Segments | None) -> np.ndarray:
     """The fresh chunks' vectors: those the previous view held are copied, only new ones are read."""
     out = np.zeros((len(ids), dim), dtype=np.float32)

@@ -1,4 +1,5 @@
-"""The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index, the embedding cache
+"""The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index of rows not yet moved
+to the lexicon (rag.indexing.lexical), the embedding cache
 (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing; a chunk's sentence vectors
 are one row under `sentence_key(model)` and the chunk's hash), and the bookkeeping of
 the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
@@ -52,6 +53,7 @@ CREATE TABLE IF NOT EXISTS segments (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
     info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lexical_deletes (rowid INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL DEFAULT (datetime('now')));
@@ -79,6 +81,13 @@ def sentence_texts(chunk: Chunk) -> list[str]:
     """What the sentence leg embeds: each sentence of the chunk under its article title (a chunk too short to
     have one is embedded whole)."""
     return [f"{chunk.title}\n{chunk.text[a:b]}" for a, b in sentences(chunk.text) if b - a >= 4] or [embed_text(chunk)]
+
+
+def lexical_terms(chunk: Chunk) -> tuple[str, ...]:
+    """The chunk's title and text through each analyzer (ANALYZERS order), as the whitespace-joined token
+    strings that FTS5 and the lexicon index."""
+    text = f"{chunk.title}\n{chunk.text}"
+    return tuple(" ".join(analyze(text)) for analyze in analyzers.ANALYZERS.values())
 
 
 def sentence_key(model: str) -> str:
@@ -256,10 +265,12 @@ class Store:
             return None
         return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({where[0]})", where[1])]
 
-    def lexical_search(self, query: str, analyzer: str, k: int, filters: Filters | None = None
+    def lexical_search(self, terms: Sequence[str], analyzer: str, k: int, filters: Filters | None = None
                        ) -> list[tuple[int, float]]:
-        """BM25 over one analyzer's column: [(row id, score)], best first, score higher is better."""
-        terms = list(dict.fromkeys(analyzers.get(analyzer)(query)))
+        """BM25 over one analyzer's FTS5 column (rows not moved to the lexicon yet): [(row id, score)], best
+        first, score higher is better."""
+        analyzers.get(analyzer)  # raises on an unknown name: it is spliced into the query
+        terms = list(dict.fromkeys(terms))
         if not terms:
             return []
         match = f"{analyzer} : (" + " OR ".join('"' + t.replace('"', '""') + '"' for t in terms) + ")"
@@ -273,6 +284,17 @@ class Store:
         sql += " ORDER BY s LIMIT ?"
         params.append(k)
         return [(r["rowid"], -r["s"]) for r in self._rows(sql, params)]
+
+    def lexical_rows(self, limit: int) -> list[tuple[int, tuple[str, ...]]]:
+        """FTS5 rows as (row id, token strings in ANALYZERS order), lowest ids first: what the lexicon is fed,
+        so that no text is analysed twice."""
+        rows = self._rows(f"SELECT rowid, {', '.join(analyzers.ANALYZERS)} FROM chunks_fts ORDER BY rowid LIMIT ?",
+                          (limit,))
+        return [(r["rowid"], tuple(r[a] for a in analyzers.ANALYZERS)) for r in rows]
+
+    def pending_lexical_deletes(self) -> list[int]:
+        """Removed rows the lexicon may still hold (cleared once it has dropped them)."""
+        return [r["rowid"] for r in self._rows("SELECT rowid FROM lexical_deletes ORDER BY rowid")]
 
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
@@ -291,8 +313,10 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                             [(model, h, v.astype(np.float32).tobytes()) for h, v in vectors.items()])
 
-    def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
-        """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids)."""
+    def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk],
+                     terms: Sequence[tuple[str, ...]] | None = None) -> list[int]:
+        """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). `terms` are
+        the chunks' `lexical_terms` when the caller analysed them already (a bulk load in parallel)."""
         self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks, collection) "
                         "VALUES (?,?,?,?,?,?,?)", (source.doc_id, source.path, source.sha256, len(source.text),
                                                    len(articles), len(chunks), source.collection))
@@ -308,18 +332,20 @@ class Store:
         # and SQLite would hand the highest deleted id to the next insert.
         last = max(int(self.get_meta("last_chunk_id") or 0),
                    self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
-        for c in chunks:
+        if terms is None:
+            terms = [lexical_terms(c) for c in chunks]
+        if len(terms) != len(chunks):
+            raise ValueError(f"{len(terms)} token tuples for {len(chunks)} chunks; give one per chunk")
+        for c, chunk_terms in zip(chunks, terms):
             last += 1
             self.db.execute(
                 "INSERT INTO chunks (id, chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (last, c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
                  text_hash(embed_text(c))))
-            rowid = last
-            lexical = f"{c.title}\n{c.text}"
-            self.db.execute("INSERT INTO chunks_fts (rowid, bigram, jieba) VALUES (?, ?, ?)",
-                            (rowid, " ".join(analyzers.bigrams(lexical)), " ".join(analyzers.jieba_words(lexical))))
-            ids.append(rowid)
+            self.db.execute(f"INSERT INTO chunks_fts (rowid, {', '.join(analyzers.ANALYZERS)}) VALUES (?, ?, ?)",
+                            (last, *chunk_terms))
+            ids.append(last)
         self.set_meta("last_chunk_id", str(last))
         self._add_pages(source)
         return ids
@@ -347,6 +373,7 @@ class Store:
         rows = self.db.execute("SELECT id, segment, embed_hash FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
         ids = [r["id"] for r in rows]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+        self.db.executemany("INSERT OR IGNORE INTO lexical_deletes VALUES (?)", [(i,) for i in ids])
         self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
                             [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
         for table in ("chunks", "articles", "sources", "formats", "documents", "pages", "page_lines"):
@@ -417,6 +444,17 @@ class Store:
         self.db.execute("INSERT INTO segments (id, file, kind, count, info, sha256) VALUES (?,?,?,?,?,?)",
                         (segment, file, kind, len(ids), info, sha256))
         self.db.executemany("UPDATE chunks SET segment = ? WHERE id = ?", [(segment, int(i)) for i in ids])
+
+    def unindex_lexical(self, ids: Sequence[int]) -> None:
+        """Drop rows from FTS5 once the lexicon holds them."""
+        self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(int(i),) for i in ids])
+
+    def optimize_lexical(self) -> None:
+        """Merge FTS5's segments, dropping the postings of deleted rows."""
+        self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+
+    def clear_lexical_deletes(self, ids: Sequence[int]) -> None:
+        self.db.executemany("DELETE FROM lexical_deletes WHERE rowid = ?", [(int(i),) for i in ids])
 
     def drop_segments(self, segments: Sequence[int]) -> None:
         for seg in segments:

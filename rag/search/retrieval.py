@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (FAISS) and lexical (BM25 over FTS5) legs, plus a sentence leg that rescores their
+"""Hybrid retrieval: dense (FAISS) and lexical (BM25 over FTS5 and tantivy) legs, plus a sentence leg that rescores their
 candidates by their best sentence, fused by a weighted blend of normalised scores (or reciprocal rank)."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from rag.embedders import Embedder
 from rag.indexing.index import Snapshot
 from rag.indexing.store import Store, sentence_key
 from rag.search.filters import Filters
+from rag.text import analyzers
 from rag.text.analyzers import ANALYZERS, squashed_bigrams
 from rag.types import Chunk, Hit
 
@@ -146,7 +147,8 @@ class Retriever:
             timings["dense"] = (time.perf_counter() - t) * 1000
         if cfg.mode in ("hybrid", "lexical"):
             t = time.perf_counter()
-            lexical = [store.lexical_search(query, a, pool, filters) for a in cfg.analyzers]
+            lexical = [self.snapshot.lexical(analyzers.get(a)(query), a, pool, filters, allowed)
+                       for a in cfg.analyzers]
             timings["lexical"] = (time.perf_counter() - t) * 1000
         sentence: list[tuple[int, float]] = []
         if cfg.mode == "hybrid" and cfg.sentence_weight > 0:

@@ -1,4 +1,5 @@
-"""Merging and crash leftovers: tombstone-heavy and small segments are rewritten, stray files swept."""
+"""Merging and crash leftovers: tombstone-heavy and small segments are rewritten, stray files swept, written
+rows moved to the lexicon."""
 
 import hashlib
 
@@ -6,7 +7,12 @@ import pytest
 
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import Index
+from rag.indexing.lexical.tantivy_index import TantivyIndex
+from rag.indexing.store import Store, embed_text, text_hash
+from rag.text.analyzers import bigrams
 from rag.indexing.merging import MergePolicy
+from rag.ingest.chunking import ChunkerConfig, chunk_article
+from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
 from tests.fakes import HashEmbedder
 
@@ -66,6 +72,79 @@ def test_files_a_crash_left_behind_are_swept_on_the_next_write(tmp_path):
     assert index.open().vectors.size == 2  # a file the store does not list is never read
     index.add([_source("d5.txt", TEXTS["d5.txt"])])
     assert not stray.exists() and len(list((tmp_path / "idx" / "segments").iterdir())) == 1
+
+
+def _fts_rows(snap) -> set[int]:
+    return {r[0] for r in snap.store.db.execute("SELECT rowid FROM chunks_fts")}
+
+
+def _lexical(snap, query: str) -> list[str]:
+    rows = [r for r, _ in snap.lexical(bigrams(query), "bigram", 10)]
+    chunks = snap.store.chunks_by_id(rows)
+    return [chunks[r].doc_id for r in rows if r in chunks]
+
+
+def test_written_rows_move_from_fts5_to_the_lexicon_and_deletes_follow_them(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=3))
+    index.add([_source(d, t) for d, t in list(TEXTS.items())[:2]])
+    snap = index.open()
+    rows = set(snap.store.chunk_rows())
+    assert _fts_rows(snap) == set() and snap.lexicon.holds(sorted(rows)) == rows  # moved, though not sealed
+    # and FTS5 merged away the moved rows' postings, which its queries would otherwise still scan
+    assert snap.store.db.execute("SELECT count(*) FROM chunks_fts_data").fetchone()[0] == 2
+    assert _lexical(snap, "第1个社区")[0] == "d1.txt"
+    index.add([_source(d, TEXTS[d]) for d in ("d2.txt", "d3.txt")])  # sealing changes nothing lexical
+    snap = index.open()
+    assert len(snap.vectors.sealed) == 1 and _lexical(snap, "第3个社区")[0] == "d3.txt"
+
+    gone = snap.store.chunk_rows(["d1.txt"])
+    index.remove(["d1.txt"])
+    snap = index.open()
+    assert snap.lexicon.holds(gone) == set() and snap.store.pending_lexical_deletes() == []
+    assert "d1.txt" not in _lexical(snap, "第1个社区")
+    index.add([_source(d, TEXTS[d]) for d in ("d4.txt", "d5.txt")])  # a second segment
+    assert index.merge() is not None  # the first one's tombstone: rewritten (vectors only)
+    snap = index.open()
+    assert _lexical(snap, "第2个社区")[0] == "d2.txt" and snap.lexicon.size == 5
+
+
+def test_a_crash_inside_a_move_or_a_delete_leaves_rows_found_once_and_is_finished_next_write(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder())
+    index.add([_source(d, t) for d, t in list(TEXTS.items())[:2]])
+    writer = Store(tmp_path / "idx" / "store.sqlite3")
+    articles, chunks = _parts("d2.txt")
+    texts = [embed_text(c) for c in chunks]
+    with writer.transaction():  # a write committed in the store, killed before its rows moved
+        writer.put_vectors(HashEmbedder.name, dict(zip(map(text_hash, texts), HashEmbedder().embed_passages(texts))))
+        writer.add_document(_source("d2.txt", TEXTS["d2.txt"]), articles, chunks)
+        writer.bump_generation()
+    moved = writer.lexical_rows(10)
+    assert [r for r, _ in moved] == writer.chunk_rows(["d2.txt"])
+    assert "d2.txt" in _lexical(index.open(), "第2个社区")  # searchable from FTS5 at once (ranked by its stats)
+    lexicon = TantivyIndex(tmp_path / "idx" / "lexical")  # ... or killed after the lexicon's commit
+    lexicon.add(moved)
+    lexicon.commit()
+    lexicon.close()
+    hits = index.open().lexical(bigrams("第2个社区的志愿服务"), "bigram", 10)
+    assert len(hits) == len({r for r, _ in hits}) == 3
+    gone = writer.chunk_rows(["d0.txt"])
+    with writer.transaction():  # a delete committed in the store, killed before the lexicon dropped the rows
+        writer.remove_document("d0.txt")
+        writer.bump_generation()
+    writer.close()
+    snap = index.open()
+    assert snap.lexicon.holds(gone) == set(gone)  # stale postings, dropped when the chunks are fetched
+    assert "d0.txt" not in _lexical(snap, "第0个社区")
+    index.add([_source("d5.txt", TEXTS["d5.txt"])])  # the next write finishes both
+    snap = index.open()
+    hits = snap.lexical(bigrams("社区的志愿服务"), "bigram", 10)
+    assert snap.lexicon.holds(gone) == set() and snap.store.pending_lexical_deletes() == []
+    assert _fts_rows(snap) == set() and len(hits) == len({r for r, _ in hits}) == snap.lexicon.size == 3
+
+
+def _parts(doc_id: str):
+    articles = split_articles(doc_id, TEXTS[doc_id])
+    return articles, [c for a in articles for c in chunk_article(a, ChunkerConfig())]
 
 
 def test_merge_policy_validates():

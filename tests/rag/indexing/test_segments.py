@@ -6,6 +6,7 @@ import numpy as np
 
 from rag.indexing.index import Index
 from rag.indexing.merging import MergePolicy
+from rag.indexing.segments import describe
 from rag.ingest.loading import Source
 from tests.fakes import HashEmbedder
 
@@ -47,6 +48,9 @@ def test_sealed_segments_and_tombstones(tmp_path):
     assert len(found) == 5 and all(after.store.chunks_by_id([i])[i].doc_id != "d2.txt" for i in found)
     # The old view still answers as it did: a reader keeps what it started with.
     assert len(snap.vectors.search(query, 10)) == 6
+    # The manifest describes the segments from the store's rows, as the loaded view does.
+    assert describe(after.store) == after.vectors.describe() == after.manifest["vector_index"]
+    assert after.manifest["counts"]["vectors"] == 5
 
 
 def test_a_refresh_reuses_unchanged_segments_and_nothing_when_nothing_changed(tmp_path):

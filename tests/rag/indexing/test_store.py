@@ -111,3 +111,29 @@ def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
     assert doc.collection == "default" and doc.meta.date is None and doc.meta.authors == ()
     assert [(c.name, c.documents) for c in store.collections()] == [("default", 1)]
     assert store.allowed_rows(Filters()) is None  # everything is in the default collection: no filter at all
+
+
+def test_chunks_enter_fts5_with_their_tokens_given_or_computed_and_leave_it_when_moved(store):
+    from rag.indexing.store import lexical_terms
+    from rag.ingest.chunking import ChunkerConfig, chunk_article
+
+    source = loading.decode("a.txt", TEXT.encode())
+    articles = split_articles(source.doc_id, source.text)
+    chunks = [c for a in articles for c in chunk_article(a, ChunkerConfig())]
+    with pytest.raises(ValueError, match="1 token tuples for 2 chunks"):
+        with store.transaction():
+            store.add_document(source, articles, chunks, terms=[("x", "y")])
+    assert store.document("a.txt") is None  # the failed write left nothing
+    with store.transaction():
+        rows = store.add_document(source, articles, chunks)
+    assert store.lexical_rows(10) == [(r, lexical_terms(c)) for r, c in zip(rows, chunks)]
+    assert [r for r, _ in store.lexical_search(["书车"], "bigram", 5)] == rows[:1]
+    with store.transaction():
+        store.unindex_lexical(rows)
+    assert store.lexical_rows(10) == [] and store.lexical_search(["书车"], "bigram", 5) == []
+    with store.transaction():
+        store.remove_document("a.txt")
+    assert store.pending_lexical_deletes() == rows  # the lexicon must still drop them
+    with store.transaction():
+        store.clear_lexical_deletes(rows)
+    assert store.pending_lexical_deletes() == []

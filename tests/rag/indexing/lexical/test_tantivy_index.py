@@ -1,6 +1,7 @@
 import pytest
 
 from rag.indexing.lexical.tantivy_index import TantivyIndex
+from rag.text.analyzers import ANALYZERS
 
 TEXTS = {
     11: "太原市新时代文明实践中心试点观摩推进会在太原市晋源区举行",
@@ -9,36 +10,57 @@ TEXTS = {
 }
 
 
-@pytest.mark.parametrize("analyzer", ["bigram", "jieba"])
+def tokens(text: str) -> tuple[str, ...]:
+    return tuple(" ".join(fn(text)) for fn in ANALYZERS.values())
+
+
+def terms(analyzer: str, text: str) -> list[str]:
+    return ANALYZERS[analyzer](text)
+
+
+@pytest.mark.parametrize("analyzer", list(ANALYZERS))
 def test_finds_the_chunk_by_its_words_and_forgets_deleted_ones(tmp_path, analyzer):
-    index = TantivyIndex(tmp_path / "lex", analyzer)
-    index.add(list(TEXTS), list(TEXTS.values()))
-    index.commit()
-    assert index.search("推进会在哪个区举行？", 3)[0][0] == 11
-    assert index.search("谁给居民理发", 3)[0][0] == 13
-    index.delete([13])
-    assert index.search("谁给居民理发", 3)[0][0] == 13  # not committed yet: readers see the last commit
-    index.commit()
-    assert 13 not in [r for r, _ in index.search("谁给居民理发", 3)]
-    assert index.search("", 3) == [] and index.search("！？", 3) == []
-
-
-def test_persists_in_its_directory(tmp_path):
     index = TantivyIndex(tmp_path / "lex")
-    index.add([7, 8], ["红色电影放映", "社区理发"])
+    index.add((row, tokens(text)) for row, text in TEXTS.items())
+    index.commit()
+    assert index.search(terms(analyzer, "推进会在哪个区举行？"), analyzer, 3)[0][0] == 11
+    assert index.search(terms(analyzer, "谁给居民理发"), analyzer, 3)[0][0] == 13
+    index.delete([13])
+    assert index.search(terms(analyzer, "谁给居民理发"), analyzer, 3)[0][0] == 13  # readers see the last commit
+    index.commit()
+    assert 13 not in [r for r, _ in index.search(terms(analyzer, "谁给居民理发"), analyzer, 3)]
+    assert index.search([], analyzer, 3) == []
+
+
+def test_allowed_rows_are_a_pre_filter_that_leaves_scores_alone(tmp_path):
+    index = TantivyIndex(tmp_path / "lex")
+    index.add((row, tokens(text)) for row, text in TEXTS.items())
+    index.commit()
+    query = terms("bigram", "社区居民")
+    everything = dict(index.search(query, "bigram", 3))
+    only = index.search(query, "bigram", 3, allowed=[12])
+    assert [r for r, _ in only] == [12] and only[0][1] == pytest.approx(everything[12])
+    assert index.search(query, "bigram", 3, allowed=[]) == []
+
+
+def test_adding_a_row_again_replaces_it_and_it_persists(tmp_path):
+    index = TantivyIndex(tmp_path / "lex")
+    index.add([(7, tokens("红色电影放映")), (8, tokens("社区理发"))])
+    index.commit()
+    index.add([(7, tokens("红色电影放映"))])  # as after a crash between the lexicon's commit and the store's
     index.commit()
     index.close()
     again = TantivyIndex(tmp_path / "lex")
-    hits = again.search("红色电影", 5)
+    hits = again.search(terms("bigram", "红色电影"), "bigram", 5)
     assert [r for r, _ in hits] == [7] and hits[0][1] > 0
+    assert again.size == 2 and again.holds([7, 8, 9]) == {7, 8}
 
 
 def test_bad_input_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="unknown analyzer 'words'"):
-        TantivyIndex(tmp_path / "a", "words")
     index = TantivyIndex(tmp_path / "b")
-    with pytest.raises(ValueError, match="2 row ids for 1 texts"):
-        index.add([1, 2], ["只有一条"])
-    index.add([1], ["一条保留的文字"])
-    index.commit()
-    assert index.search("保留的文字", 1)[0][0] == 1
+    with pytest.raises(ValueError, match="row 1 has 1 token strings; give one per analyzer"):
+        index.add([(1, ("只有",))])
+    with pytest.raises(ValueError, match="unknown analyzer 'words'"):
+        index.search(["词"], "words", 3)
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        TantivyIndex(tmp_path / "c", threads=0)
