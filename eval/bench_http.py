@@ -3,7 +3,7 @@
 Starts the service (`python -m api`, uvicorn) on a free loopback port against an index directory that
 already holds the seeds (default: ./index, as `make serve` builds it), then measures.
 
-    .venv/bin/python eval/bench_http.py [--index-dir index] [--single 200] [--clients 16] [--requests 20]
+    .venv/bin/python eval/bench_http.py [--index-dir index] [--single 200] [--clients 16 (0: none)] [--requests 20]
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def main() -> None:
                 ms = [_timed(client, path, {key: questions[i % len(questions)]}) for i in range(args.single)]
                 print(f"{path:8} 1 client    p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
                       f"({len(ms)} requests)")
-        for path, key in (("/search", "query"), ("/ask", "question")):
+        for path, key in (("/search", "query"), ("/ask", "question")) if args.clients else ():
             results: list[float] = []
             lock = threading.Lock()
 

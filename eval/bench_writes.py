@@ -1,7 +1,9 @@
-"""What one write costs on the seeds index: adding a 5,000-character page and deleting it, end to end with the
-real model; bytes written to disk (from /proc/self/io, WAL and segment files included) against the index size.
+"""What one write costs: adding a 5,000-character page and deleting it, end to end with the real model; bytes
+written to disk (from /proc/self/io, WAL, segment and lexicon files included) against the index size. On the
+seeds index (built in a temporary directory), or on an existing index with --index-dir (an archive from
+eval/build_archive.py; the page is deleted again at the end).
 
-    .venv/bin/python eval/bench_writes.py [--model-dir index/models]
+    .venv/bin/python eval/bench_writes.py [--model-dir index/models] [--index-dir DIR]
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def size(path: Path) -> int:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", default=str(REPO / "index" / "models"))
+    ap.add_argument("--index-dir", type=Path, help="an existing index to measure on (default: the seeds, built)")
     args = ap.parse_args()
     seeds = [loading.read(p) for p in sorted((REPO / "seeds").glob("*.txt"))]
     # A new page: paragraphs of the seeds in another order, 5,000 characters.
@@ -44,11 +47,14 @@ def main() -> None:
         text += paras.pop(0) + "\n"
     page = Source("new-page.txt", text[:5000], hashlib.sha256(text[:5000].encode()).hexdigest(), "new-page.txt")
     with tempfile.TemporaryDirectory() as tmp:
-        engine = Engine(Settings(index_dir=Path(tmp), model_dir=Path(args.model_dir)))
-        engine.add(seeds)
-        engine.wait()
+        root = args.index_dir or Path(tmp)
+        engine = Engine(Settings(index_dir=root, model_dir=Path(args.model_dir)))
+        if args.index_dir is None:
+            engine.add(seeds)
+            engine.wait()
+        engine.snapshot()  # a server has its index open before the write
         engine.embedder.embed_passages(["预热"])
-        before, w0 = size(Path(tmp)), written()
+        before, w0 = size(root), written()
         t = time.perf_counter()
         engine.add([page])
         engine.wait()
@@ -59,7 +65,7 @@ def main() -> None:
         engine.remove(["new-page.txt"])
         engine.wait()
         rm_s, rm_bytes = time.perf_counter() - t, written() - w0
-    print(f"index size (seeds, without the model)   {before / 1e6:.2f} MB")
+    print(f"index size ({root.name if args.index_dir else 'seeds'}, without the model)   {before / 1e6:.2f} MB")
     print(f"add a 5,000-character page              {add_s:.2f} s, {add_bytes / 1e6:.2f} MB written "
           f"({add_bytes / before:.2f} x the index)  searchable: {bool(hits)}")
     print(f"delete it                               {rm_s:.2f} s, {rm_bytes / 1e6:.2f} MB written")
