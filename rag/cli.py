@@ -103,6 +103,7 @@ def index_cmd(ctx: click.Context, paths: tuple[Path, ...], rebuild: bool, collec
     engine = _engine(ctx)
     with click.progressbar(length=len(sources), label="indexing", file=sys.stderr) as bar:
         results = engine.add(sources, progress=bar.update, rebuild=rebuild)
+    engine.wait()  # the sentence vectors and merges that follow a write, before the process exits
     for r in results:
         click.echo(f"{r.status:9} {r.doc_id}: {r.articles} articles, {r.chunks} chunks")
     click.echo(f"build {engine.snapshot().build_id}")

@@ -28,7 +28,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -50,6 +50,9 @@ from rag.search.filters import Filters, check_collection
 from rag.types import DEFAULT_COLLECTION, Chunk, DocumentMeta
 
 STORE_FILE, MANIFEST_FILE, LEXICAL_DIR = "store.sqlite3", "manifest.json", "lexical"
+# Rows an import writes before it moves them to the lexicon: moving 20,000 rows out of an FTS5 table of a
+# million took minutes a batch, out of one of a few thousand well under a second (eval/build_archive.py).
+MOVE_EVERY = 5_000
 
 
 class IndexStateError(RuntimeError):
@@ -209,7 +212,7 @@ class Index:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
-    def _write(self, fresh: bool = False) -> Iterator[Store]:
+    def _write(self, fresh: bool = False) -> Iterator[tuple[Store, TantivyIndex]]:
         with self._lock():
             self._adopt_old_layout()
             if fresh:
@@ -222,7 +225,7 @@ class Index:
                         store.set_meta("chunker", json.dumps(self.chunker.as_dict()))
                         store.set_meta("created_at", _now())
                 merging.sweep(self.root, store, lexicon)
-                yield store
+                yield store, lexicon
                 merging.forget_deleted(store, lexicon)
                 merging.move_to_lexicon(store, lexicon)
                 merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
@@ -302,12 +305,15 @@ class Index:
 
     # -- the operations -----------------------------------------------------------------------------
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
-            rebuild: bool = False) -> list[AddResult]:
+            rebuild: bool = False, sentences: bool = True) -> list[AddResult]:
         """Index sources; a source whose doc id is already indexed with other content replaces it. Each
-        document is committed on its own: once its result is reported it is durable and searchable."""
+        document is committed on its own: once its result is reported it is durable and searchable. With
+        `sentences=False` the chunks' sentence vectors (most of an add's encoder time) are left to
+        `fill_sentences`; until then the sentence leg sits out of searches that meet those chunks."""
         results: list[AddResult] = []
-        with self._write(fresh=rebuild) as store:
+        with self._write(fresh=rebuild) as (store, lexicon):
             check_collections(store, sources)
+            unmoved = 0
             for source in sources:
                 known = store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
@@ -326,16 +332,23 @@ class Index:
                 texts = [embed_text(c) for c in chunks]
                 hashes = [text_hash(t) for t in texts]
                 vectors = self._embed(store, texts, hashes)
-                per_sentence = self._embed_sentences(store, chunks, hashes)
+                per_sentence = self._embed_sentences(store, chunks, hashes) if sentences else {}
                 with store.transaction():
                     store.put_vectors(self.embedder.name, dict(zip(hashes, vectors)))
                     store.put_vectors(sentence_key(self.embedder.name), per_sentence)
+                    if not sentences:
+                        have = store.cached_vectors(sentence_key(self.embedder.name), hashes)
+                        store.defer_sentences(h for h in hashes if h not in have)
                     if known is not None:
                         store.remove_document(source.doc_id)
                     store.add_document(source, articles, chunks)
                     store.prune_embeddings()
                     store.bump_generation()
                 results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles), len(chunks)))
+                unmoved += len(chunks)
+                if unmoved >= MOVE_EVERY:  # a long import: FTS5 deletes slow down as the table grows
+                    merging.move_to_lexicon(store, lexicon)
+                    unmoved = 0
                 if progress:
                     progress(1)
         return results
@@ -349,6 +362,28 @@ class Index:
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
+
+    def fill_sentences(self, batch: int = 64, guard: Callable[[], AbstractContextManager] = nullcontext) -> int:
+        """Embed the sentence vectors that adds with `sentences=False` left pending, a batch at a time: the
+        model runs outside the write lock, each batch is one short write (inside `guard()`, the caller's own
+        writer lock, if any). Returns how many chunks were done."""
+        done = 0
+        while True:
+            reader = Store(self.store_path, readonly=True)
+            try:
+                todo = reader.pending_sentences(batch)
+            finally:
+                reader.close()
+            if not todo:
+                return done
+            texts = [sentence_texts(chunk) for _, chunk in todo]
+            flat = self.embedder.embed_passages([t for group in texts for t in group])
+            bounds = np.cumsum([0] + [len(group) for group in texts])
+            vectors = {h: flat[bounds[i]: bounds[i + 1]] for i, (h, _) in enumerate(todo)}
+            with guard(), self._lock(), self._writable() as (store, _):
+                with store.transaction():  # no new generation: searches read sentence vectors from the store
+                    store.put_sentences(self.embedder.name, vectors)
+            done += len(todo)
 
     def _embed_sentences(self, store: Store, chunks: list[Chunk], hashes: list[str]) -> dict[str, np.ndarray]:
         """Each chunk's sentence vectors (n x dim), keyed by the chunk's hash; cached ones are not redone."""
@@ -364,7 +399,7 @@ class Index:
 
     def set_meta(self, doc_id: str, meta: DocumentMeta) -> DocumentInfo:
         """Correct a document's newspaper metadata; its chunks are untouched."""
-        with self._write() as store:
+        with self._write() as (store, _):
             if store.document(doc_id) is None:
                 raise KeyError(f"no such document: {doc_id}")
             with store.transaction():
@@ -374,7 +409,7 @@ class Index:
 
     def create_collection(self, name: str, description: str = "") -> CollectionInfo:
         check_collection(name)
-        with self._write() as store:
+        with self._write() as (store, _):
             if store.collection(name) is not None:
                 raise CollectionError(f"collection '{name}' already exists")
             with store.transaction():
@@ -386,7 +421,7 @@ class Index:
         """Delete a collection with all its documents, in one transaction: a search sees all of it or none."""
         if name == DEFAULT_COLLECTION:
             raise CollectionError("the default collection cannot be deleted; delete its documents instead")
-        with self._write() as store:
+        with self._write() as (store, _):
             info = store.collection(name)
             if info is None:
                 raise KeyError(f"no such collection: {name}")
@@ -400,7 +435,7 @@ class Index:
 
     def remove(self, doc_ids: list[str]) -> list[DocumentInfo]:
         """Remove documents; every id must be indexed (nothing changes otherwise). One transaction for all."""
-        with self._write() as store:
+        with self._write() as (store, _):
             docs = [store.document(d) for d in doc_ids]
             missing = [d for d, info in zip(doc_ids, docs) if info is None]
             if missing:

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS segments (
     info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lexical_deletes (rowid INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS sentence_pending (text_hash TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL DEFAULT (datetime('now')));
@@ -147,6 +148,8 @@ class Store:
         self._collections = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'collections'").fetchone())
         # A build written before page storage existed has no page tables: its documents have no pages.
         self._paged = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone())
+        # ... and one from before deferred sentence vectors has none pending.
+        self._deferring = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sentence_pending'").fetchone())
 
     def close(self) -> None:
         self.db.close()
@@ -294,6 +297,14 @@ class Store:
                           (limit,))
         return [(r["rowid"], tuple(r[a] for a in analyzers.ANALYZERS)) for r in rows]
 
+    def pending_sentences(self, limit: int) -> list[tuple[str, Chunk]]:
+        """Chunk hashes written without their sentence vectors, each with one chunk of that text."""
+        if not self._deferring:
+            return []
+        rows = self._rows("SELECT p.text_hash AS h, c.* FROM sentence_pending p JOIN chunks c ON c.id = "
+                          "(SELECT min(id) FROM chunks WHERE embed_hash = p.text_hash) LIMIT ?", (limit,))
+        return [(r["h"], _chunk(r)) for r in rows]
+
     def pending_lexical_deletes(self) -> list[int]:
         """Removed rows the lexicon may still hold (cleared once it has dropped them)."""
         return [r["rowid"] for r in self._rows("SELECT rowid FROM lexical_deletes ORDER BY rowid")]
@@ -386,8 +397,9 @@ class Store:
     def prune_embeddings(self) -> None:
         """Drop the cached vectors of removed chunks that no chunk uses any more (after any re-add, so that a
         replaced document keeps the vectors of its unchanged text)."""
-        self.db.executemany("DELETE FROM embeddings WHERE text_hash = ? AND NOT EXISTS "
-                            "(SELECT 1 FROM chunks WHERE embed_hash = ?)", [(h, h) for h in self._released])
+        for table in ("embeddings", "sentence_pending"):
+            self.db.executemany(f"DELETE FROM {table} WHERE text_hash = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM chunks WHERE embed_hash = ?)", [(h, h) for h in self._released])
         self._released.clear()
 
     # -- segments ---------------------------------------------------------------------------------
@@ -446,6 +458,17 @@ class Store:
         self.db.execute("INSERT INTO segments (id, file, kind, count, info, sha256) VALUES (?,?,?,?,?,?)",
                         (segment, file, kind, len(ids), info, sha256))
         self.db.executemany("UPDATE chunks SET segment = ? WHERE id = ?", [(segment, int(i)) for i in ids])
+
+    def defer_sentences(self, hashes: Iterable[str]) -> None:
+        """Record chunk hashes whose sentence vectors are embedded after the write (`Index.fill_sentences`)."""
+        self.db.executemany("INSERT OR IGNORE INTO sentence_pending VALUES (?)", [(h,) for h in hashes])
+
+    def put_sentences(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Store deferred sentence vectors, for the hashes a chunk still uses, and clear them from pending."""
+        live = [(h, v) for h, v in vectors.items()
+                if self.db.execute("SELECT 1 FROM chunks WHERE embed_hash = ? LIMIT 1", (h,)).fetchone()]
+        self.put_vectors(sentence_key(model), dict(live))
+        self.db.executemany("DELETE FROM sentence_pending WHERE text_hash = ?", [(h,) for h in vectors])
 
     def unindex_lexical(self, ids: Sequence[int]) -> None:
         """Drop rows from FTS5 once the lexicon holds them."""

@@ -1,6 +1,7 @@
 """The embedded backend: FAISS segments and SQLite FTS5 in the index directory (`rag.indexing.index.Index`).
 Each request takes the current snapshot, refreshed when the store's generation moved (a write by this process
-or another); after a write, segments are merged in the background."""
+or another); after a write, the sentence vectors it deferred are embedded and segments merged in the
+background."""
 
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class EmbeddedBackend:
         self._swap = threading.Lock()
         self._writer = threading.Lock()
         self._merger: threading.Thread | None = None
+        self._again = False
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> EmbeddedBackend:
@@ -45,38 +47,53 @@ class EmbeddedBackend:
 
     def snapshot(self) -> Snapshot:
         with self._swap:
-            if self._snapshot is None:
+            first = self._snapshot is None
+            if first:
                 self._snapshot = self.index.open()
             else:
                 # A request still reading the old snapshot keeps it; they share the store connection.
                 self._snapshot = self.index.refresh(self._snapshot)
-            return self._snapshot
+            snapshot = self._snapshot
+        if first and snapshot.store.pending_sentences(1):
+            self._after_write()  # finish the sentence vectors a killed server or a CLI run left pending
+        return snapshot
 
     def search(self, query: str, k: int, filters: Filters | None, config: SearchConfig) -> SearchResult:
         return Retriever(self.snapshot(), self.index.embedder, config).search(query, k, filters, config)
 
     def _after_write(self) -> None:
         self.snapshot()
-        if self._merger is None or not self._merger.is_alive():
-            self._merger = threading.Thread(target=self._merge, name="segment-merge", daemon=True)
-            self._merger.start()
+        with self._swap:
+            self._again = True  # a running background pass may have looked before this write
+            if self._merger is None or not self._merger.is_alive():
+                self._merger = threading.Thread(target=self._background, name="index-background", daemon=True)
+                self._merger.start()
 
     def wait(self) -> None:
-        """Wait for a background merge to finish (before closing, or to measure)."""
-        if self._merger is not None:
+        """Wait for the background work (sentence vectors, a segment merge) to finish (before closing, or to
+        measure)."""
+        while self._merger is not None and self._merger.is_alive():
             self._merger.join()
 
-    def _merge(self) -> None:
-        try:
-            with self._writer:
-                self.index.merge()
-        except IndexStateError:  # another process holds the write lock: it merges after its own write
-            pass
+    def _background(self) -> None:
+        """After writes: embed the sentence vectors they deferred, then merge segments."""
+        while True:
+            with self._swap:
+                if not self._again:
+                    return
+                self._again = False
+            try:
+                self.index.fill_sentences(guard=lambda: self._writer)
+                with self._writer:
+                    self.index.merge()
+            except IndexStateError:  # another process holds the write lock: its own writes run this after
+                pass
 
     def add(self, sources: list[Source], progress: Callable[[int], None] | None = None,
             rebuild: bool = False) -> list[AddResult]:
+        # acknowledged once chunks, vectors and tokens are committed; sentence vectors follow in the background
         with self._writer:
-            results = self.index.add(sources, progress=progress, rebuild=rebuild)
+            results = self.index.add(sources, progress=progress, rebuild=rebuild, sentences=False)
         self._after_write()
         return results
 

@@ -1,0 +1,73 @@
+"""The embedded backend's write path: an add is acknowledged before its sentence vectors, which follow in the
+background."""
+
+import hashlib
+
+import numpy as np
+
+from rag.indexing.backends.embedded import EmbeddedBackend
+from rag.indexing.index import Index
+from rag.indexing.store import Store, sentence_key, sentence_texts
+from rag.ingest.loading import Source
+from rag.search.retrieval import SearchConfig
+from tests.fakes import HashEmbedder
+
+TEXT = "社区志愿者每月给老人理发。理发后还陪老人聊天。他们坚持了十年。"
+
+
+def _source(doc_id: str, text: str = TEXT) -> Source:
+    return Source(doc_id=doc_id, text=text, sha256=hashlib.sha256(text.encode()).hexdigest(), path=doc_id)
+
+
+def test_deferred_sentence_vectors_are_pending_until_filled_and_then_match_inline_ones(tmp_path):
+    embedder = HashEmbedder()
+    index = Index(tmp_path / "idx", embedder)
+    index.add([_source("a.txt")], sentences=False)
+    index.add([_source("b.txt", "图书馆流动书车每周送书两次。村民在家门口借书。")], sentences=False)
+    store = index.open().store
+    assert len(store.pending_sentences(10)) == 2 and store.vectors_by_row(sentence_key(embedder.name),
+                                                                          store.chunk_rows()) == {}
+    index.remove(["b.txt"])  # a deleted chunk's pending entry goes with it
+    assert [c.doc_id for _, c in index.open().store.pending_sentences(10)] == ["a.txt"]
+    assert index.fill_sentences() == 1 and index.fill_sentences() == 0
+    store = index.open().store
+    (row,) = store.chunk_rows()
+    chunk = store.chunks_by_id([row])[row]
+    kept = store.vectors_by_row(sentence_key(embedder.name), [row])[row]
+    assert np.allclose(kept, embedder.embed_passages(sentence_texts(chunk)).ravel())
+    assert store.pending_sentences(10) == []
+
+
+def test_the_backend_acknowledges_first_and_completes_the_sentence_vectors_in_the_background(tmp_path):
+    backend = EmbeddedBackend(Index(tmp_path / "idx", HashEmbedder()))
+    backend.add([_source("a.txt")])
+    hits = backend.search("老人理发", 5, None, SearchConfig()).hits
+    assert hits and hits[0].chunk.doc_id == "a.txt"  # searchable once acknowledged
+    backend.wait()
+    store = backend.snapshot().store
+    assert store.pending_sentences(10) == []
+    assert len(store.vectors_by_row(sentence_key(HashEmbedder.name), store.chunk_rows())) == 1
+
+
+def test_a_server_finishes_what_a_killed_one_left_pending(tmp_path):
+    Index(tmp_path / "idx", HashEmbedder()).add([_source("a.txt")], sentences=False)
+    backend = EmbeddedBackend(Index(tmp_path / "idx", HashEmbedder()))
+    backend.snapshot()  # opening starts the background pass
+    backend.wait()
+    assert Store(tmp_path / "idx" / "store.sqlite3", readonly=True).pending_sentences(10) == []
+
+
+def test_a_long_import_moves_its_rows_to_the_lexicon_as_it_goes(tmp_path, monkeypatch):
+    monkeypatch.setattr("rag.indexing.index.MOVE_EVERY", 2)
+    index = Index(tmp_path / "idx", HashEmbedder())
+    in_fts5 = []
+
+    def progress(_):
+        reader = Store(tmp_path / "idx" / "store.sqlite3", readonly=True)
+        in_fts5.append(reader.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0])
+        reader.close()
+
+    index.add([_source(f"d{i}.txt", f"第{i}篇：{TEXT}") for i in range(6)], progress=progress)
+    assert max(in_fts5) <= 2 and in_fts5[1] == 0  # moved after every second document
+    snap = index.open()
+    assert snap.lexicon.size == 6 and snap.store.lexical_rows(10) == []
