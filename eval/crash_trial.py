@@ -3,9 +3,10 @@ instants; after each kill the index is opened and checked against what the write
 
     python eval/crash_trial.py --trials 200 [--dir /tmp/crash]
 
-Prints trials, torn indexes (an index that does not open, or a document not whole: its chunks, FTS rows,
-vectors and sentence vectors), lost writes (an acknowledged add missing), resurfaced deletes (an acknowledged
-delete found by any search leg). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
+Prints trials, torn indexes (an index that does not open, or a document not whole: its chunks, their rows in
+FTS5 or the lexicon, vectors and sentence vectors), lost writes (an acknowledged add missing), resurfaced
+deletes (an acknowledged delete found by any search leg) and stalled trials (the writer acknowledged nothing
+in 60 s: a lock or a file a kill left behind blocks every later write). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
 tests/fakes.py (the real model would only make each restart slower); segments are sealed every 3 chunks so that
 kills land inside sealing and merging too, and a segment of 12 vectors or more is built as HNSW.
 """
@@ -112,6 +113,10 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
                 store.vectors_by_row(sentence_key(embedder.name), rows)) != len(rows):
             torn = True
     lost = resurfaced = 0
+    # A dense hit whose row is gone is excluded by its tombstone or dropped at the chunk fetch; count the raw ids
+    # too: a deleted row id must never come back from the vector search (one search returning every vector).
+    everything = snap.vectors.search(embedder.embed_query("编号"), snap.vectors.size or 1)
+    gone = {r for r, _ in everything if not store.chunks_by_id([r])}
     for n, present in acked.items():
         doc_id = f"doc{n}.txt"
         if present and store.document(doc_id) is None:
@@ -122,10 +127,6 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
             lexical = snap.lexical(bigrams(f"编号{n}号"), "bigram", 20)
             found = store.document(doc_id) is not None or any(c and c.doc_id == doc_id for c in dense) or any(
                 store.chunks_by_id([i]).get(i) and store.chunks_by_id([i])[i].doc_id == doc_id for i, _ in lexical)
-            # A dense hit whose row is gone is excluded by its tombstone or dropped at the chunk fetch; count
-            # the raw ids too: a deleted row id must never come back from the vector search.
-            ids = {i for i, _ in snap.vectors.search(query, snap.vectors.size or 1)}
-            gone = {r for r in ids if not store.chunks_by_id([r])}
             resurfaced += int(found or bool(gone))
     snap.close()
     return torn, lost, resurfaced
@@ -145,7 +146,7 @@ def main() -> None:
     root, log = args.dir / "index", args.dir / "acked.log"
     log.touch()
     rng = random.Random(args.seed)
-    torn = lost = resurfaced = 0
+    torn = lost = resurfaced = stalled = 0
     started = time.time()
     def spawn(trial: int, start: int) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, __file__, "--writer", str(root), str(log), str(start),
@@ -162,6 +163,7 @@ def main() -> None:
         deadline = time.time() + 60
         while time.time() < deadline and acks() <= before:
             time.sleep(0.01)
+        stalled += acks() <= before  # a writer that cannot write (a lock or file a kill left) is a failure too
         time.sleep(rng.uniform(0.0, 1.5))  # the kill lands anywhere in the writing, after one acknowledged write
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -173,11 +175,12 @@ def main() -> None:
         lost += lo
         resurfaced += r
         if trial % 10 == 0:
-            print(f"  {trial} trials, {acks()} acknowledged writes, torn {torn} lost {lost} resurfaced {resurfaced}, "
-                  f"{time.time() - started:.0f} s", flush=True)
+            print(f"  {trial} trials, {acks()} acknowledged writes, torn {torn} lost {lost} resurfaced {resurfaced} "
+                  f"stalled {stalled}, {time.time() - started:.0f} s", flush=True)
     acks = [a for a in log.read_text().splitlines() if a[0] in "AD"]
     print(f"trials {args.trials}  acknowledged writes {len(acks)} (deletes {sum(a.startswith('D') for a in acks)})")
-    print(f"torn {torn}  lost {lost}  resurfaced {resurfaced}")
+    print(f"torn {torn}  lost {lost}  resurfaced {resurfaced}  stalled {stalled} (trials whose writer acknowledged "
+          "nothing in 60 s)")
 
 
 if __name__ == "__main__":

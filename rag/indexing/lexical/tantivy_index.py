@@ -33,6 +33,9 @@ class TantivyIndex:
     def writer(self) -> tantivy.IndexWriter:
         if self._writer is None:  # opened lazily: it takes the directory's write lock
             self._writer = self.index.writer(_HEAP_BYTES, self.threads)
+            # A writer killed inside a commit leaves files meta.json never listed; the next commit would pick
+            # the same names and fail (found by eval/crash_trial.py). Drop them first.
+            self._writer.garbage_collect_files()
         return self._writer
 
     def add(self, rows: Iterable[tuple[int, Sequence[str]]]) -> None:

@@ -64,3 +64,29 @@ def test_bad_input_is_refused(tmp_path):
         index.search(["词"], "words", 3)
     with pytest.raises(ValueError, match="threads must be at least 1"):
         TantivyIndex(tmp_path / "c", threads=0)
+
+
+def test_a_commit_killed_halfway_does_not_block_the_next_one(tmp_path):
+    """A writer killed after writing a commit's files but before meta.json listed them: the next writer makes
+    the same commit, with the same file names (found by eval/crash_trial.py)."""
+    import shutil
+
+    folder = tmp_path / "lex"
+    index = TantivyIndex(folder)
+    index.add((row, tokens(text)) for row, text in TEXTS.items())
+    index.commit()
+    index.close()
+    meta = (folder / "meta.json").read_bytes()
+    shutil.copytree(folder, tmp_path / "saved")
+    index = TantivyIndex(folder)
+    index.delete([13])
+    index.commit()
+    index.close()
+    left = {p.name for p in folder.iterdir()} - {p.name for p in (tmp_path / "saved").iterdir()}
+    assert any(name.endswith(".del") for name in left)
+    (folder / "meta.json").write_bytes(meta)  # the kill: its files written and registered, meta.json not swapped
+    again = TantivyIndex(folder)
+    assert again.holds([13]) == {13}
+    again.delete([13])
+    again.commit()
+    assert again.holds([11, 12, 13]) == {11, 12}
