@@ -363,12 +363,13 @@ class Index:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return np.stack([cached[h] for h in hashes])
 
-    def fill_sentences(self, batch: int = 64, guard: Callable[[], AbstractContextManager] = nullcontext) -> int:
+    def fill_sentences(self, batch: int = 64, guard: Callable[[], AbstractContextManager] = nullcontext,
+                       stop: Callable[[], bool] = lambda: False) -> int:
         """Embed the sentence vectors that adds with `sentences=False` left pending, a batch at a time: the
         model runs outside the write lock, each batch is one short write (inside `guard()`, the caller's own
         writer lock, if any). Returns how many chunks were done."""
         done = 0
-        while True:
+        while not stop():
             reader = Store(self.store_path, readonly=True)
             try:
                 todo = reader.pending_sentences(batch)
@@ -384,6 +385,7 @@ class Index:
                 with store.transaction():  # no new generation: searches read sentence vectors from the store
                     store.put_sentences(self.embedder.name, vectors)
             done += len(todo)
+        return done
 
     def _embed_sentences(self, store: Store, chunks: list[Chunk], hashes: list[str]) -> dict[str, np.ndarray]:
         """Each chunk's sentence vectors (n x dim), keyed by the chunk's hash; cached ones are not redone."""

@@ -5,7 +5,9 @@ background."""
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from typing import Callable
 
 from rag.config import Settings
@@ -31,6 +33,10 @@ class EmbeddedBackend:
         self._writer = threading.Lock()
         self._merger: threading.Thread | None = None
         self._again = False
+        self._stopping = False
+        # The background pass runs the model and faiss in C++: it must be done before the interpreter tears
+        # down (a daemon thread killed inside onnxruntime aborts the process). It stops between batches.
+        atexit.register(_finish, weakref.ref(self))
 
     @classmethod
     def from_settings(cls, settings: Settings, embedder: Embedder) -> EmbeddedBackend:
@@ -79,11 +85,13 @@ class EmbeddedBackend:
         """After writes: embed the sentence vectors they deferred, then merge segments."""
         while True:
             with self._swap:
-                if not self._again:
+                if not self._again or self._stopping:
                     return
                 self._again = False
             try:
-                self.index.fill_sentences(guard=lambda: self._writer)
+                self.index.fill_sentences(guard=lambda: self._writer, stop=lambda: self._stopping)
+                if self._stopping:  # what is left is pending: the next process that opens the index finishes it
+                    return
                 with self._writer:
                     self.index.merge()
             except IndexStateError:  # another process holds the write lock: its own writes run this after
@@ -120,3 +128,10 @@ class EmbeddedBackend:
             info = self.index.delete_collection(name)
         self._after_write()
         return info
+
+
+def _finish(ref: weakref.ref) -> None:
+    backend = ref()
+    if backend is not None:
+        backend._stopping = True
+        backend.wait()
