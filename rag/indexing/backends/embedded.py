@@ -1,4 +1,5 @@
-"""The embedded backend: FAISS segments and SQLite FTS5 in the index directory (`rag.indexing.index.Index`).
+"""The embedded backend: FAISS segments, the tantivy lexicon and the SQLite store in the index directory
+(`rag.indexing.index.Index`).
 Each request takes the current snapshot, refreshed when the store's generation moved (a write by this process
 or another); after a write, the sentence vectors it deferred are embedded and segments merged in the
 background."""
