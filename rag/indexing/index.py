@@ -166,8 +166,7 @@ class Index:
                 continue
             if store.generation() == generation:
                 return Snapshot(self.root, self._manifest(store, segments.describe(), generation), store, segments,
-                                generation,
-                                lexicon)
+                                generation, lexicon)
         raise IndexStateError(f"the index at {self.root} kept changing while it was being opened; try again")
 
     def _check_model(self, store: Store) -> None:
@@ -373,14 +372,11 @@ class Index:
             reader = Store(self.store_path, readonly=True)
             try:
                 todo = reader.pending_sentences(batch)
+                if not todo:
+                    return done
+                vectors = self._embed_sentences(reader, [c for _, c in todo], [h for h, _ in todo])
             finally:
                 reader.close()
-            if not todo:
-                return done
-            texts = [sentence_texts(chunk) for _, chunk in todo]
-            flat = self.embedder.embed_passages([t for group in texts for t in group])
-            bounds = np.cumsum([0] + [len(group) for group in texts])
-            vectors = {h: flat[bounds[i]: bounds[i + 1]] for i, (h, _) in enumerate(todo)}
             with guard(), self._lock(), self._writable() as (store, _):
                 with store.transaction():  # no new generation: searches read sentence vectors from the store
                     store.put_sentences(self.embedder.name, vectors)
