@@ -23,7 +23,7 @@ def collections_for(request: Request, store, asked: str | list[str] | None) -> t
         if forbidden:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"this API key may not read collection "
                                                            f"{', '.join(repr(n) for n in forbidden)}")
-    known = {c.name for c in store.collections()}
+    known = set(store.collection_names())
     unknown = [n for n in names if n not in known]
     if unknown:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such collection: {', '.join(unknown)}")

@@ -114,13 +114,19 @@ def embed(texts: list[str], cache: Path, name: str) -> np.ndarray:
     from rag.embedders import load_embedder
 
     model = load_embedder(cache_dir=REPO.parent / "main" / "index" / "models", backend="onnx-int8", threads=2)
-    t0, parts = time.time(), []
-    for i in range(0, len(texts), 100):
+    # a long run saves what it has every 2,000 texts and resumes from it (the same texts, in the same order)
+    partial = cache / f"{name}.partial.npy"
+    parts = [np.load(partial)] if partial.exists() else []
+    done, t0 = sum(len(p) for p in parts), time.time()
+    cache.mkdir(parents=True, exist_ok=True)
+    for i in range(done, len(texts), 100):
         parts.append(model.embed_passages(texts[i : i + 100]))
         print(f"  embedded {i + len(parts[-1])}/{len(texts)} in {time.time() - t0:.0f}s", file=sys.stderr)
+        if (i + 100) % 2000 == 0:
+            np.save(partial, np.concatenate(parts))
     vecs = np.concatenate(parts)
-    cache.mkdir(parents=True, exist_ok=True)
     np.save(path, vecs)
+    partial.unlink(missing_ok=True)
     return vecs
 
 

@@ -113,7 +113,7 @@ async def upload(files: Annotated[list[UploadFile], File(description="files to i
                  section: Annotated[str | None, Form(description="栏目")] = None,
                  authors: Annotated[str | None, Form(description="bylines, separated by commas")] = None):
     store = engine.snapshot().store
-    if store.collection(collection) is None:
+    if collection not in store.collection_names():
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no such collection: {collection}; create it with "
                                                         "POST /collections")
     fields = {k: v for k, v in {"paper": paper, "date": date, "page": page, "page_name": page_name,

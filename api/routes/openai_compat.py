@@ -30,7 +30,7 @@ async def models(request: Request, engine: EngineDep) -> dict:
     """One model per collection the caller may read: `rag-zh` asks the default one, `rag-zh/NAME` another
     (chat clients such as Open WebUI offer these as a model picker)."""
     allowed = getattr(request.state, "collections", None)
-    names = [c.name for c in engine.snapshot().store.collections() if allowed is None or c.name in allowed]
+    names = [n for n in engine.snapshot().store.collection_names() if allowed is None or n in allowed]
     ids = [MODEL_ID if n == DEFAULT_COLLECTION else f"{MODEL_ID}/{n}" for n in names]
     return {"object": "list", "data": [{"id": i, "object": "model", "created": 0, "owned_by": "rag-zh"} for i in ids]}
 

@@ -147,6 +147,9 @@ class MilvusStore:
     def collection(self, name: str) -> CollectionInfo | None:
         return next((c for c in self.collections() if c.name == name), None)
 
+    def collection_names(self) -> list[str]:
+        return sorted(self.named_collections())
+
     def articles(self, doc_id: str) -> list[dict]:
         info = self._info(doc_id)
         return info["articles"] if info else []

@@ -103,7 +103,7 @@ def test_a_build_from_before_page_storage_reads_as_having_no_pages(tmp_path):
 def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
     path = _first_release_index(tmp_path / "old.sqlite")
     readonly = Store(path, readonly=True)  # nothing migrated yet: one collection, no metadata
-    assert [c.name for c in readonly.collections()] == ["default"]
+    assert [c.name for c in readonly.collections()] == ["default"] == readonly.collection_names()
     assert readonly.allowed_rows(Filters(papers=("某报",))) == []
     readonly.close()
     store = Store(path)

@@ -149,6 +149,7 @@ def test_collections_never_answer_for_each_other_and_a_deleted_one_never_resurfa
     with pytest.raises(CollectionError, match="already in collection 'clips'"):
         filled.add([source("c.txt", PAGE_B2)])
     assert {c.name: c.documents for c in filled.snapshot().store.collections()} == {"clips": 1, "default": 2}
+    assert filled.snapshot().store.collection_names() == ["clips", "default"]
     assert "c.txt" not in docs_of(filled.search("城市文明小景观", 5, None, config))
     assert docs_of(filled.search("城市文明小景观", 5, Filters(collections=("clips",)), config)) == ["c.txt"]
     both = Filters(collections=("default", "clips"))
@@ -163,6 +164,7 @@ def test_collections_never_answer_for_each_other_and_a_deleted_one_never_resurfa
     assert filled.delete_collection("clips").documents == 1
     assert filled.snapshot().store.document("c.txt") is None
     assert [c.name for c in filled.snapshot().store.collections()] == ["default"]
+    assert filled.snapshot().store.collection_names() == ["default"]
     assert "c.txt" not in docs_of(filled.search("城市文明小景观", 5, Filters(collections=("default",)), config))
     with pytest.raises(CollectionError, match="cannot be deleted"):
         filled.delete_collection("default")
