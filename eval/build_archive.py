@@ -73,6 +73,9 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=None, help="corpus rows to load (default: all)")
     ap.add_argument("--per-doc", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--embeddings-from", type=Path,
+                    help="an index of the same model whose cached vectors are copied first (one holding the seeds: "
+                         "the seed pages are then not embedded again)")
     args = ap.parse_args()
     meta = json.loads((args.corpus / "meta.json").read_text())
     rows = min(args.rows or meta["size"], meta["size"])
@@ -84,6 +87,10 @@ def main() -> None:
     t = time.perf_counter()
     loaded = 0
     with Pool(args.workers) as pool, index._write(fresh=True) as (store, lexicon):
+        if args.embeddings_from:
+            store.db.execute("ATTACH DATABASE ? AS other", (str(args.embeddings_from / "store.sqlite3"),))
+            store.db.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM other.embeddings")
+            store.db.execute("DETACH DATABASE other")
         for page, (items, terms) in enumerate(pool.imap(analyse, pages(args.corpus, rows, args.per_doc), 8)):
             chunks = page_chunks(page, [text for _, text in items])
             vecs = np.asarray(vectors[[row for row, _ in items]], dtype=np.float32)
