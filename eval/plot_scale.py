@@ -1,11 +1,15 @@
-"""Latency and index size against collection size, from eval/reports/ann-*.json and lexical-*.json.
+"""Query latency and memory against archive size, from the eval/bench_archive.py reports.
 
-    python eval/plot_scale.py   # writes eval/reports/scale.png
+    python eval/plot_scale.py   # reads eval/reports/archive-<chunks>.json, writes eval/reports/scale.png
+
+Left: p50 of each leg and of the whole hybrid search (in process, the query embedding included) per archive
+size; right: the process's RSS with the model alone, with the index opened, and after the queries.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import matplotlib
@@ -14,42 +18,36 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 REPORTS = Path(__file__).resolve().parent / "reports"
+LEGS = ("dense", "bigram", "jieba", "hybrid")
+MEMORY = ("model_only", "opened", "after_queries")
 
 
-def best_ann(rows: list[dict], target: float = 0.95) -> dict[str, dict]:
-    """Per index kind, its fastest setting at or above the recall target."""
-    out: dict[str, dict] = {}
-    for r in rows:
-        if r["recall@10"] >= target and (r["index"] not in out or r["p50_ms"] < out[r["index"]]["p50_ms"]):
-            out[r["index"]] = r
-    return out
+def reports() -> list[dict]:
+    """One report per size (the warm-cache run: archive-<chunks>.json), smallest first."""
+    found = [json.loads(p.read_text()) for p in REPORTS.glob("archive-*.json") if re.fullmatch(r"archive-\d+\.json", p.name)]
+    return sorted(found, key=lambda r: r["chunks"])
 
 
 def main() -> None:
+    rows = reports()
+    if not rows:
+        raise SystemExit(f"no archive-<chunks>.json in {REPORTS}: run eval/bench_archive.py first")
+    sizes = [r["chunks"] for r in rows]
     fig, (lat, mem) = plt.subplots(1, 2, figsize=(11, 4))
-    series: dict[str, list[tuple[int, float, float]]] = {}
-    for path in sorted(REPORTS.glob("ann-[0-9]*.json")):
-        for name, r in best_ann(json.loads(path.read_text())).items():
-            series.setdefault("ANN " + name.split()[0] + (" " + name.split()[1] if "hnsw" in name else ""), []
-                              ).append((r["n"], r["p50_ms"], r["bytes"] / 2**20))
-    for path in sorted(REPORTS.glob("lexical-*.json")):
-        for r in json.loads(path.read_text()):
-            series.setdefault(f"BM25 {r['engine']} ({r['analyzer']})", []).append((r["rows"], r["p50_ms"],
-                                                                                  r["bytes"] / 2**20))
-    for label, points in sorted(series.items()):
-        points.sort()
-        xs = [p[0] for p in points]
-        lat.plot(xs, [p[1] for p in points], marker="o", label=label)
-        mem.plot(xs, [p[2] for p in points], marker="o", label=label)
-    for ax, title in ((lat, "p50 ms per query (ANN: fastest setting with recall@10 >= 0.95)"),
-                      (mem, "index size, MiB")):
+    for leg in LEGS:
+        lat.plot(sizes, [r["p50_ms"][leg] for r in rows], marker="o", label=leg)
+    for part in MEMORY:
+        mem.plot(sizes, [r["rss_mb"][part] / 1024 for r in rows], marker="o", label=part.replace("_", " "))
+    for ax, title in ((lat, "p50 ms per query, in process (hybrid includes the query embedding)"),
+                      (mem, "process RSS, GiB")):
         ax.set_xscale("log")
-        ax.set_yscale("log")
         ax.set_xlabel("chunks")
         ax.set_title(title, fontsize=9)
-    lat.legend(fontsize=6)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(REPORTS / "scale.png", dpi=110)
+    for r in rows:
+        print(r["chunks"], r["p50_ms"], r["rss_mb"])
 
 
 if __name__ == "__main__":

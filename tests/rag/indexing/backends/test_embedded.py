@@ -71,3 +71,33 @@ def test_a_long_import_moves_its_rows_to_the_lexicon_as_it_goes(tmp_path, monkey
     assert max(in_fts5) <= 2 and in_fts5[1] == 0  # moved after every second document
     snap = index.open()
     assert snap.lexicon.size == 6 and snap.store.lexical_rows(10) == []
+
+
+def test_searches_from_any_thread_run_faiss_on_one_thread(tmp_path, monkeypatch):
+    """The server searches from its worker threads, whose OpenMP thread count starts at the core count."""
+    import threading
+
+    import faiss
+
+    from rag.indexing.vectors import VectorIndex
+
+    backend = EmbeddedBackend(Index(tmp_path / "idx", HashEmbedder()))
+    backend.add([_source("a.txt")])
+    seen: list[int] = []
+    search = VectorIndex.search
+
+    def spy(self, *args, **kwargs):
+        seen.append(faiss.omp_get_max_threads())
+        return search(self, *args, **kwargs)
+
+    monkeypatch.setattr(VectorIndex, "search", spy)
+
+    def in_a_new_thread():
+        faiss.omp_set_num_threads(2)  # as a new thread starts on a two-core machine
+        backend.search("老人理发", 5, None, SearchConfig())
+
+    worker = threading.Thread(target=in_a_new_thread)
+    worker.start()
+    worker.join()
+    assert seen and set(seen) == {1}
+    backend.wait()
