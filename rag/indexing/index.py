@@ -453,7 +453,7 @@ class CollectionError(ValueError):
 def check_collections(store: Store, sources: list[Source]) -> None:
     """Before writing anything: every target collection exists, and no file name is taken in another one
     (document ids are file names, unique across collections, so that citations and URLs stay unambiguous)."""
-    known = {c.name for c in store.collections()}
+    known = set(store.collection_names())
     for source in sources:
         if source.collection not in known:
             raise CollectionError(f"no such collection: '{source.collection}'; create it first")
