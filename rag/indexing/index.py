@@ -408,7 +408,7 @@ class Index:
     def create_collection(self, name: str, description: str = "") -> CollectionInfo:
         check_collection(name)
         with self._write() as (store, _):
-            if store.collection(name) is not None:
+            if name in store.collection_names():
                 raise CollectionError(f"collection '{name}' already exists")
             with store.transaction():
                 store.add_collection(name, description)

@@ -15,7 +15,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -75,6 +75,14 @@ MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEG
               ("documents", "section", "ALTER TABLE documents ADD COLUMN section TEXT"),
               ("documents", "authors", "ALTER TABLE documents ADD COLUMN authors TEXT NOT NULL DEFAULT '[]'")]
 META_COLUMNS = ("paper", "date", "page", "page_name", "section")
+
+
+def _batches(ids: list[int], size: int = 900) -> Iterator[tuple[list[int], str]]:
+    """Row ids in batches under SQLite's limit on bound variables (`rag eval` reads every chunk), each with its
+    `?,?,...` placeholders."""
+    for i in range(0, len(ids), size):
+        batch = ids[i: i + size]
+        yield batch, ",".join("?" * len(batch))
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -261,9 +269,8 @@ class Store:
     def chunks_by_id(self, ids: Iterable[int]) -> dict[int, Chunk]:
         ids = [int(i) for i in ids]
         out: dict[int, Chunk] = {}
-        for i in range(0, len(ids), 900):  # SQLite's limit on bound variables (`rag eval` reads every chunk)
-            batch = ids[i: i + 900]
-            rows = self._rows(f"SELECT * FROM chunks WHERE id IN ({','.join('?' * len(batch))})", batch)
+        for batch, marks in _batches(ids):
+            rows = self._rows(f"SELECT * FROM chunks WHERE id IN ({marks})", batch)
             out.update({r["id"]: _chunk(r) for r in rows})
         return out
 
@@ -443,12 +450,11 @@ class Store:
         """The cached vectors of these chunk rows (flat arrays), for those that have one under `model`."""
         out: dict[int, np.ndarray] = {}
         ids = [int(i) for i in ids]
-        for i in range(0, len(ids), 900):
-            batch = ids[i: i + 900]
+        for batch, marks in _batches(ids):
             # CROSS JOIN fixes the loop order (chunks by id, then their vector): given the choice, SQLite walked
             # every vector of the model and probed chunks by hash, 114 s for 137 rows of a million-row archive
             rows = self._rows(f"SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e ON e.text_hash = "
-                              f"c.embed_hash AND e.model = ? WHERE c.id IN ({','.join('?' * len(batch))})",
+                              f"c.embed_hash AND e.model = ? WHERE c.id IN ({marks})",
                               [model, *batch])
             out.update({r["id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
         return out
