@@ -2,7 +2,7 @@
 (2 threads), build time, index bytes and load time (faiss.read_index, memory-mapped where faiss can).
 
     python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfpq] [--budget 900]
-    python eval/bench_ann.py --fidelity CACHE/real-0-N.npy   # recall on real vectors vs vectors drawn from their fit
+    python eval/bench_ann.py --fidelity CACHE/real-0-N.npy   # recall on real vectors vs vectors drawn around them
 
 Queries: the eval/seeds questions (real query vectors) plus held-out corpus rows (not indexed). Each index kind
 stops early when the run has used up --budget seconds, so a 1M run ends in bounded time; what finished is printed
@@ -110,14 +110,33 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
 
 
 def fidelity(real_path: Path, queries: int) -> list[dict]:
+    """ANN recall on real vectors against recall on vectors drawn by synth_corpus.VectorModel, at the same size,
+    with the same queries (the eval/seeds questions' real query vectors beside `queries` real passages that no
+    fit saw). Two checks: "held-out" fits on one half of the real vectors and compares with the other half;
+    "fitted" fits on all of them and compares with the set it was fitted on, as synth_corpus does."""
     sys.path.insert(0, str(REPO / "eval"))
     from synth_corpus import VectorModel
 
-    real = np.load(real_path)
-    drawn = VectorModel(real).sample(len(real), np.random.default_rng(1))
+    real = np.load(real_path).astype(np.float32)
+    questions = real_path.parent / "questions.npy"
+    order = np.random.default_rng(0).permutation(len(real))
+    held, rest = real[order[:queries]], real[order[queries:]]
+    q = np.concatenate([np.load(questions), held]).astype(np.float32) if questions.exists() else held
+    half = len(rest) // 2
     rows = []
-    for label, vecs in (("real", real), ("drawn", drawn)):
-        rows += bench(vecs[queries:], vecs[:queries], {"hnsw", "ivf", "ivfsq8"}, 1e9, label)
+    for check, fit, compare in (("held-out", rest[:half], rest[half:]), ("fitted", rest, rest)):
+        model = VectorModel(fit)
+        drawn = model.sample(len(compare), np.random.default_rng(1))
+        for label, base in (("real", compare), ("drawn", drawn)):
+            rows += [dict(r, check=check, sigma=round(model.sigma, 3))
+                     for r in bench(base, q, {"hnsw", "ivf"}, 1e9, label, hnsw_m=(32,))]
+    for check in ("held-out", "fitted"):
+        real_rows = {(r["index"], r["setting"]): r["recall@10"] for r in rows if r["check"] == check and r["corpus"] == "real"}
+        for r in rows:
+            if r["check"] == check and r["corpus"] == "drawn" and (r["index"], r["setting"]) in real_rows:
+                gap = r["recall@10"] - real_rows[r["index"], r["setting"]]
+                print(f"{check:8} {r['index']:14} {r['setting']:12} real {real_rows[r['index'], r['setting']]:.3f} "
+                      f"drawn {r['recall@10']:.3f} gap {gap:+.3f}")
     return rows
 
 

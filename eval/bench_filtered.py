@@ -1,11 +1,13 @@
 """Dense search restricted to a share of the rows (a collection or a metadata filter) against unfiltered search,
 on one sealed segment built by the write path's own policy (rag.indexing.ann.build: HNSW above 50k vectors).
 
-    python eval/bench_filtered.py CORPUS [--rows 200000] [--shares 1,0.1,0.01]
+    python eval/bench_filtered.py CORPUS [--rows 200000] [--shares 1,0.1,0.01] [--segment FILE]
 
 CORPUS is a synth_corpus.py directory (vectors.npy, questions.npy: the eval/seeds questions' real query vectors).
-For each share, random rows are allowed (as the store hands them over: a list of row ids) and each question is
-searched with k=10 through VectorIndex.search; recall@10 is against exact search over the allowed rows only.
+For each share, rows are allowed (as the store hands them over: a list of row ids) either scattered at random
+(a page, section or author filter) or as one run of the stored order (a date range or a collection: segments
+store their rows by collection and date), and each question is searched with k=10 through VectorIndex.search;
+recall@10 is against exact search over the allowed rows only.
 Prints one line per share and writes eval/reports/filtered-<rows>.json.
 """
 
@@ -15,6 +17,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import faiss
@@ -25,6 +28,7 @@ sys.path.insert(0, str(REPO))
 
 from rag.evaluation.evaluate import percentile
 from rag.indexing.ann import AnnPolicy, build
+from rag.indexing.vectors import VectorIndex, VectorInfo
 
 
 def main() -> None:
@@ -32,6 +36,8 @@ def main() -> None:
     ap.add_argument("corpus", type=Path)
     ap.add_argument("--rows", type=int, help="only the first N rows (default: all)")
     ap.add_argument("--shares", default="1,0.1,0.01")
+    ap.add_argument("--layouts", default="scattered,run", help="how the allowed rows lie in the stored order")
+    ap.add_argument("--segment", type=Path, help="a segment file: loaded if it exists, else built and saved there")
     args = ap.parse_args()
     vectors = np.load(args.corpus / "vectors.npy", mmap_mode="r")
     vectors = np.ascontiguousarray(vectors[: args.rows or len(vectors)], dtype=np.float32)
@@ -39,15 +45,34 @@ def main() -> None:
     n = len(vectors)
     ids = np.arange(1, n + 1, dtype=np.int64)  # row ids start at 1, as in the store
     t = time.perf_counter()
-    index = build(ids, vectors, vectors.shape[1], AnnPolicy())
-    build_s = time.perf_counter() - t
+    info = args.segment.with_suffix(".json") if args.segment else None
+    if args.segment and args.segment.exists():
+        index = VectorIndex.load(args.segment, VectorInfo.from_dict(json.loads(info.read_text())))
+        build_s = json.loads(info.read_text())["build_s"]
+    else:
+        index = build(ids, vectors, vectors.shape[1], AnnPolicy())
+        build_s = time.perf_counter() - t
+        if args.segment:
+            index.save(args.segment)
+            info.write_text(json.dumps({**asdict(index.info), "build_s": round(build_s, 1)}))
+    if index.size != n:
+        sys.exit(f"the segment holds {index.size} vectors, the corpus {n}")
     print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}",
           flush=True)
     faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread
     rng = np.random.default_rng(0)
     out = []
-    for share in [float(s) for s in args.shares.split(",")]:
-        rows = np.sort(rng.choice(n, size=max(10, int(share * n)), replace=False)) if share < 1 else np.arange(n)
+    cases = [(float(s), layout) for s in args.shares.split(",") for layout in args.layouts.split(",")]
+    cases = [(share, layout if share < 1 else "all") for share, layout in cases]
+    for share, layout in dict.fromkeys(cases):
+        size = max(10, int(share * n))
+        if share >= 1:
+            rows = np.arange(n)
+        elif layout == "run":
+            start = int(rng.integers(0, n - size))
+            rows = np.arange(start, start + size)
+        else:
+            rows = np.sort(rng.choice(n, size=size, replace=False))
         allowed = ids[rows].tolist() if share < 1 else None
         exact = faiss.IndexFlatIP(vectors.shape[1])
         exact.add(vectors[rows])
@@ -61,7 +86,7 @@ def main() -> None:
             ms.append((time.perf_counter() - t) * 1000)
             hit += len(set(t_ids.tolist()) & {i for i, _ in got})
             assert allowed is None or {i for i, _ in got} <= set(allowed)
-        row = {"rows": n, "kind": index.info.kind, "share": share, "allowed": len(rows),
+        row = {"rows": n, "kind": index.info.kind, "share": share, "layout": layout, "allowed": len(rows),
                "p50_ms": round(percentile(ms, 50), 2), "p95_ms": round(percentile(ms, 95), 2),
                "recall@10": round(hit / truth_ids.size, 4), "queries": len(queries), "build_s": round(build_s, 1)}
         print(json.dumps(row), flush=True)

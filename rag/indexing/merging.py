@@ -1,7 +1,8 @@
 """Sealing and merging segments (the background half of the write path).
 
 Sealing turns the fresh chunks into an immutable segment file once there are `seal_at` of them; merging
-rewrites segments that carry too many tombstones, or too many small segments, into one. Both write the new
+rewrites segments that carry too many tombstones, or too many small segments, into one. A segment stores its
+rows by collection and publication date (`Store.segment_order`), so that those filters select runs of it. Both write the new
 file first (temporary name, fsync, rename), then record it in the store in one transaction, then unlink the
 files they replaced: a crash at any point leaves the store pointing at complete files only, and the files it
 no longer lists are removed by `sweep` on the next write.
@@ -96,7 +97,7 @@ def seal(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, pol
     ids = store.fresh_ids()
     if len(ids) == 0 or (len(ids) < policy.seal_at and not force):
         return None
-    return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=[])
+    return _write(root, store, model, ids, dim, vectors, replaces=[])
 
 
 def merge(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy) -> int | None:
@@ -112,12 +113,14 @@ def merge(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, po
     ids = np.concatenate([store.segment_chunk_ids(seg) for seg in chosen])
     if len(ids) == 0:
         return _record(root, store, None, chosen)
-    return _write(root, store, ids, store.vectors_of(model, ids.tolist()), dim, vectors, replaces=chosen)
+    return _write(root, store, model, ids, dim, vectors, replaces=chosen)
 
 
-def _write(root: Path, store: Store, ids: np.ndarray, vecs: np.ndarray, dim: int, policy: AnnPolicy,
+def _write(root: Path, store: Store, model: str, ids: np.ndarray, dim: int, policy: AnnPolicy,
            replaces: list[int]) -> int:
     folder = root / SEGMENTS_DIR
+    ids = store.segment_order(ids)
+    vecs = store.vectors_of(model, ids.tolist())
     folder.mkdir(parents=True, exist_ok=True)
     segment = int(store.get_meta("last_segment") or 0) + 1
     index = ann.build(ids, vecs, dim, policy)

@@ -4,8 +4,10 @@ rag.indexing.ann. Both take explicit 64-bit ids (the chunk row ids), an `allowed
 
 A filter is a pre-filter (a faiss IDSelector), not a post-filter, so a filtered search still returns k rows.
 HNSW with a selector walks the whole graph but keeps only allowed nodes: the fewer they are, the more of the
-walk is wasted and the lower the recall. Under `EXACT_SHARE` of the segment the allowed rows are therefore
-scored exactly (their vectors read back from the index), and above it efSearch grows as the share shrinks.
+walk is wasted and the lower the recall. So the allowed rows are scored exactly, straight from the vectors the
+index stores, when that reads little: under `EXACT_SHARE` of the segment wherever they lie, and under
+`RUN_SHARE` when they lie in a few runs of the stored order (segments store their rows by collection and date,
+rag.indexing.merging, so a date range or a collection is a run). Otherwise efSearch grows as the share shrinks.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import faiss
 import numpy as np
 
 EXACT_SHARE = 0.02  # allowed rows under this share of an HNSW segment are scored exactly (eval/bench_filtered.py)
+RUN_SHARE = 0.12  # ... and under this share when they lie in at most MAX_RUNS runs of the stored order
+MAX_RUNS = 64
 MAX_EF = 1024
 
 
@@ -63,7 +67,10 @@ class VectorIndex:
         self.dim = dim
         self.index = index if index is not None else faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
         self.info = info or VectorInfo(kind="flat")
-        self._ids: np.ndarray | None = None  # sorted ids held, read once for filtered HNSW searches
+        # read once for filtered HNSW searches: the ids held, sorted, with their stored positions
+        self._stored_ids: np.ndarray | None = None
+        self._ids: np.ndarray | None = None
+        self._order: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -89,10 +96,14 @@ class VectorIndex:
             if len(allowed) == 0:
                 return []
             if self.info.kind == "hnsw":
-                held = self._held(allowed.ids)
+                held = self._positions(allowed.ids)
+                if len(held) == 0:
+                    return []
                 share = len(held) / self.size
-                if share < EXACT_SHARE:
-                    return self._exact(query, k, held)
+                if share < RUN_SHARE:
+                    runs = _runs(held)
+                    if share < EXACT_SHARE or len(runs[0]) <= MAX_RUNS:
+                        return self._exact(query, k, held, runs)
             selector = allowed.selector()
         elif excluded is not None and len(excluded):
             # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
@@ -112,19 +123,29 @@ class VectorIndex:
         scores, ids = self.index.search(query, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
-    def _held(self, allowed: np.ndarray) -> np.ndarray:
-        """The allowed ids this index holds (a filter lists rows of every segment)."""
+    def _positions(self, allowed: np.ndarray) -> np.ndarray:
+        """Where the allowed ids this index holds are stored, in stored order (a filter lists rows of every
+        segment)."""
         if self._ids is None:
-            self._ids = np.sort(faiss.vector_to_array(self.index.id_map))
+            self._stored_ids = faiss.vector_to_array(self.index.id_map)
+            self._order = np.argsort(self._stored_ids, kind="stable")
+            self._ids = self._stored_ids[self._order]
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
-        return allowed[self._ids[at] == allowed]
+        return np.sort(self._order[at[self._ids[at] == allowed]])
 
-    def _exact(self, query: np.ndarray, k: int, allowed: np.ndarray) -> list[tuple[int, float]]:
-        if len(allowed) == 0:
-            return []
-        scores = self.index.reconstruct_batch(allowed) @ query[0]
-        top = np.argsort(-scores)[:k] if len(scores) > k else np.argsort(-scores)
-        return [(int(allowed[i]), float(scores[i])) for i in top]
+    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, runs: tuple[np.ndarray, np.ndarray]
+               ) -> list[tuple[int, float]]:
+        """The k best of the rows stored at these (sorted) positions, scored against the stored vectors: a few
+        runs of neighbouring positions are read as slices, without copying."""
+        stored = _stored_vectors(self.index)
+        starts, ends = runs
+        if len(starts) <= MAX_RUNS:
+            scores = np.concatenate([stored[a:b] @ query[0] for a, b in zip(starts, ends)])
+        else:
+            scores = stored[positions] @ query[0]
+        top = np.argpartition(-scores, k)[:k] if len(scores) > k else np.arange(len(scores))
+        top = top[np.argsort(-scores[top])]
+        return [(int(self._stored_ids[positions[i]]), float(scores[i])) for i in top]
 
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
@@ -133,3 +154,17 @@ class VectorIndex:
     def load(cls, path: Path, info: VectorInfo) -> VectorIndex:
         index = faiss.read_index(str(path))
         return cls(index.d, index, info)
+
+
+def _runs(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The runs of consecutive positions in a sorted, non-empty array of positions: their starts and ends."""
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
+    return positions[np.r_[0, breaks]], positions[np.r_[breaks, len(positions)] - 1] + 1
+
+
+def _stored_vectors(index: faiss.Index) -> np.ndarray:
+    """The vectors an `IDMap2` over `HNSWFlat` stores, in stored order, as a read-only view (no copy)."""
+    storage = faiss.downcast_index(faiss.downcast_index(index.index).storage)
+    view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
+    view.flags.writeable = False
+    return view

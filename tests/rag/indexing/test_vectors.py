@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import AnnPolicy, build
-from rag.indexing.vectors import EXACT_SHARE, Allowed, VectorIndex, VectorInfo
+from rag.indexing.vectors import EXACT_SHARE, RUN_SHARE, Allowed, VectorIndex, VectorInfo
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -75,3 +75,24 @@ def test_one_allowed_set_serves_every_segment_and_bad_ids_are_refused():
 def test_segment_info_written_by_the_ivf_policy_still_loads():
     info = VectorInfo.from_dict({"kind": "flat", "nlist": 0, "nprobe": 0, "recall_at_10": 1.0, "ivf_rejected_at": 0})
     assert info == VectorInfo(kind="flat")
+
+
+def test_a_run_of_stored_rows_is_scored_exactly_and_scattered_rows_walk_the_graph(segment, monkeypatch):
+    ids, vecs, index = segment
+    scored_exactly = []
+    exact = VectorIndex._exact
+    monkeypatch.setattr(VectorIndex, "_exact", lambda self, *a: scored_exactly.append(1) or exact(self, *a))
+    size = int(0.8 * RUN_SHARE * len(ids))
+    assert size > EXACT_SHARE * len(ids)  # too many rows for the scattered exact path
+    run = np.arange(5000, 5000 + size)  # stored side by side: a date range in a segment ordered by date
+    queries = clustered(20_050)[20_000:]
+    for q in queries:
+        got = index.search(q, 10, ids[run].tolist())
+        best = run[np.argsort(-(vecs[run] @ q))[:10]]
+        assert [i for i, _ in got] == ids[best].tolist()
+        assert np.allclose([s for _, s in got], vecs[best] @ q, atol=1e-5)
+    assert len(scored_exactly) == len(queries)
+    scattered = np.sort(np.random.default_rng(5).choice(len(ids), size=size, replace=False))
+    got = index.search(queries[0], 10, ids[scattered].tolist())
+    assert len(got) == 10 and {i for i, _ in got} <= set(ids[scattered].tolist())
+    assert len(scored_exactly) == len(queries)  # the graph walked
