@@ -112,8 +112,9 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
 def fidelity(real_path: Path, queries: int) -> list[dict]:
     """ANN recall on real vectors against recall on vectors drawn by synth_corpus.VectorModel, at the same size,
     with the same queries (the eval/seeds questions' real query vectors beside `queries` real passages that no
-    fit saw). Two checks: "held-out" fits on one half of the real vectors and compares with the other half;
-    "fitted" fits on all of them and compares with the set it was fitted on, as synth_corpus does."""
+    fit saw). Checks: "held-out" fits on one half of the real vectors and compares with the other half;
+    "fitted" fits on all of them and compares with the set it was fitted on, as synth_corpus does; "4x" and "8x"
+    fit on a quarter and an eighth and draw as many as all of them (a 1M corpus draws 50 times its fit)."""
     sys.path.insert(0, str(REPO / "eval"))
     from synth_corpus import VectorModel
 
@@ -124,13 +125,15 @@ def fidelity(real_path: Path, queries: int) -> list[dict]:
     q = np.concatenate([np.load(questions), held]).astype(np.float32) if questions.exists() else held
     half = len(rest) // 2
     rows = []
-    for check, fit, compare in (("held-out", rest[:half], rest[half:]), ("fitted", rest, rest)):
+    checks = [("held-out", rest[:half], rest[half:]), ("fitted", rest, rest),
+              ("4x", rest[: len(rest) // 4], rest), ("8x", rest[: len(rest) // 8], rest)]
+    for check, fit, compare in checks:
         model = VectorModel(fit)
         drawn = model.sample(len(compare), np.random.default_rng(1))
         for label, base in (("real", compare), ("drawn", drawn)):
             rows += [dict(r, check=check, sigma=round(model.sigma, 3))
                      for r in bench(base, q, {"hnsw", "ivf"}, 1e9, label, hnsw_m=(32,))]
-    for check in ("held-out", "fitted"):
+    for check, _, _ in checks:
         real_rows = {(r["index"], r["setting"]): r["recall@10"] for r in rows if r["check"] == check and r["corpus"] == "real"}
         for r in rows:
             if r["check"] == check and r["corpus"] == "drawn" and (r["index"], r["setting"]) in real_rows:

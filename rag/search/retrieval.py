@@ -145,8 +145,11 @@ class Retriever:
         pool = max(cfg.candidates, k * 2)
         dense: list[tuple[int, float]] = []
         lexical: list[list[tuple[int, float]]] = []
+        # alone, the lexical legs run here: a hop to the worker thread would only add its latency
         legs = _LEXICAL_LEGS.submit(self._lexical, query, cfg, pool, filters, allowed) \
-            if cfg.mode in ("hybrid", "lexical") else None
+            if cfg.mode == "hybrid" else None
+        if cfg.mode == "lexical":
+            lexical, timings["lexical"] = self._lexical(query, cfg, pool, filters, allowed)
         if cfg.mode in ("hybrid", "dense"):
             t = time.perf_counter()
             qvec = self.embedder.embed_query(query)
