@@ -37,7 +37,7 @@ def p50_ms(index, queries: np.ndarray, params=None) -> float:
     return float(np.percentile(times, 50) * 1000)
 
 
-def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int]):
+def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int], ef_construction: int = 80):
     """(name, factory, [(sweep label, search params)])"""
     nlist = nlist or 1 << int(np.round(np.log2(4 * np.sqrt(n))))  # 4*sqrt(n), a power of two
     probes = [p for p in (1, 2, 4, 8, 16, 32, 64, 128) if p <= nlist]
@@ -46,10 +46,10 @@ def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int]):
     for m in hnsw_m:
         def hnsw(m=m):
             index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
-            index.hnsw.efConstruction = 80
+            index.hnsw.efConstruction = ef_construction
             return index
         yield f"hnsw M={m}", hnsw, [(f"efSearch={e}", faiss.SearchParametersHNSW(efSearch=e))
-                                    for e in (16, 32, 64, 128, 256)]
+                                    for e in (16, 32, 64, 128, 256, 512, 1024, 2048)]
     yield f"ivf nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfsq8 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfpq48 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},PQ48", faiss.METRIC_INNER_PRODUCT), ivf_sweep
@@ -62,14 +62,18 @@ def train_sample(index, base: np.ndarray, rng) -> np.ndarray:
 
 
 def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, label: str,
-          nlist: int | None = None, hnsw_m: tuple[int, ...] = (16, 32), out: Path | None = None) -> list[dict]:
+          nlist: int | None = None, hnsw_m: tuple[int, ...] = (16, 32), out: Path | None = None,
+          questions: int = 0, ef_construction: int = 80) -> list[dict]:
+    """Each index kind against exact search; the first `questions` queries are question vectors (the rest
+    passages), and their recall is also given apart: questions lie apart from the passages they look for
+    ("query: " and "passage: " prefixes), and a graph built on passages finds their neighbours harder."""
     faiss.omp_set_num_threads(2)
     rng = np.random.default_rng(0)
     exact = faiss.IndexFlatIP(base.shape[1])
     exact.add(base)
     _, truth = exact.search(queries, 10)
     rows, t_start = [], time.time()
-    for name, factory, sweep in kinds(len(base), base.shape[1], nlist, list(hnsw_m)):
+    for name, factory, sweep in kinds(len(base), base.shape[1], nlist, list(hnsw_m), ef_construction):
         if name.split()[0] not in only:
             continue
         if time.time() - t_start > budget:
@@ -98,6 +102,9 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
             _, got = index.search(queries, 10, params=params)
             row = {"corpus": label, "n": len(base), "index": name, "setting": setting,
                    "recall@10": round(recall(truth, got), 4), "p50_ms": round(p50_ms(index, queries, params), 3),
+                   **({"recall@10 questions": round(recall(truth[:questions], got[:questions]), 4),
+                       "recall@10 passages": round(recall(truth[questions:], got[questions:]), 4)}
+                      if 0 < questions < len(queries) else {}),
                    "build_s": round(build_s, 1), "bytes": size, "load_s": round(load_s, 3), "load": load}
             print(json.dumps(row), flush=True)
             rows.append(row)
@@ -123,6 +130,7 @@ def fidelity(real_path: Path, queries: int) -> list[dict]:
     order = np.random.default_rng(0).permutation(len(real))
     held, rest = real[order[:queries]], real[order[queries:]]
     q = np.concatenate([np.load(questions), held]).astype(np.float32) if questions.exists() else held
+    n_questions = len(q) - len(held)
     half = len(rest) // 2
     rows = []
     checks = [("held-out", rest[:half], rest[half:]), ("fitted", rest, rest),
@@ -132,7 +140,7 @@ def fidelity(real_path: Path, queries: int) -> list[dict]:
         drawn = model.sample(len(compare), np.random.default_rng(1))
         for label, base in (("real", compare), ("drawn", drawn)):
             rows += [dict(r, check=check, sigma=round(model.sigma, 3))
-                     for r in bench(base, q, {"hnsw", "ivf"}, 1e9, label, hnsw_m=(32,))]
+                     for r in bench(base, q, {"hnsw", "ivf"}, 1e9, label, hnsw_m=(32,), questions=n_questions)]
     for check, _, _ in checks:
         real_rows = {(r["index"], r["setting"]): r["recall@10"] for r in rows if r["check"] == check and r["corpus"] == "real"}
         for r in rows:
@@ -152,6 +160,7 @@ def main() -> None:
     ap.add_argument("--budget", type=float, default=900, help="seconds after which no further index kind starts")
     ap.add_argument("--nlist", type=int, help="IVF lists (default: 4*sqrt(n) rounded to a power of two)")
     ap.add_argument("--hnsw-m", default="16,32", help="HNSW links per node to try")
+    ap.add_argument("--ef-construction", type=int, default=80)
     args = ap.parse_args()
     reports = REPO / "eval" / "reports"
     reports.mkdir(exist_ok=True)
@@ -169,9 +178,11 @@ def main() -> None:
     keep = np.ones(len(vectors), dtype=bool)
     keep[held] = False
     base = np.ascontiguousarray(vectors[keep])
-    queries = np.concatenate([np.load(args.corpus / "questions.npy"), vectors[held]]).astype(np.float32)
+    questions = np.load(args.corpus / "questions.npy")
+    queries = np.concatenate([questions, vectors[held]]).astype(np.float32)
     bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name, args.nlist,
-          tuple(int(m) for m in args.hnsw_m.split(",")), reports / f"ann-{len(vectors)}.json")
+          tuple(int(m) for m in args.hnsw_m.split(",")), reports / f"ann-{len(vectors)}.json", len(questions),
+          args.ef_construction)
 
 
 if __name__ == "__main__":

