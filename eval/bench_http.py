@@ -4,11 +4,16 @@ Starts the service (`python -m api`, uvicorn) on a free loopback port against an
 already holds the seeds (default: ./index, as `make serve` builds it), then measures.
 
     .venv/bin/python eval/bench_http.py [--index-dir index] [--single 200] [--clients 16 (0: none)] [--requests 20]
+        [--scope '{"date_from": "2019-01-01", "date_to": "2019-12-31"}'] [--search-only]
+
+--scope adds its fields (a collection, a date range, pages...) to every request; the single client also prints
+the p50 of each part of the server's own split (`timings_ms`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import threading
 import time
@@ -26,11 +31,15 @@ from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
 
 
-def _timed(client: httpx.Client, path: str, body: dict) -> float:
+def _timed(client: httpx.Client, path: str, body: dict, parts: dict[str, list[float]] | None = None) -> float:
     t = time.perf_counter()
     r = client.post(path, json=body)
     r.raise_for_status()
-    return (time.perf_counter() - t) * 1000
+    ms = (time.perf_counter() - t) * 1000
+    if parts is not None:
+        for key, value in r.json().get("timings_ms", {}).items():
+            parts.setdefault(key, []).append(value)
+    return ms
 
 
 def main() -> None:
@@ -39,23 +48,31 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=20, help="requests per concurrent client")
     ap.add_argument("--single", type=int, default=200, help="requests of the single client (questions cycled)")
+    ap.add_argument("--scope", default="{}", help="JSON fields added to every request body")
+    ap.add_argument("--search-only", action="store_true", help="skip /ask")
     args = ap.parse_args()
+    scope = json.loads(args.scope)
+    paths = (("/search", "query"),) if args.search_only else (("/search", "query"), ("/ask", "question"))
     with serve(args.index_dir) as base:
         questions = [q.question for q in datasets.load(REPO / "eval" / "seeds").questions]
         with httpx.Client(base_url=base, timeout=120) as client:
             _timed(client, "/search", {"query": "预热"})
-            for path, key in (("/search", "query"), ("/ask", "question")):
-                ms = [_timed(client, path, {key: questions[i % len(questions)]}) for i in range(args.single)]
+            for path, key in paths:
+                parts: dict[str, list[float]] = {}
+                ms = [_timed(client, path, {key: questions[i % len(questions)], **scope}, parts)
+                      for i in range(args.single)]
                 print(f"{path:8} 1 client    p50 {percentile(ms, 50):7.1f} ms  p95 {percentile(ms, 95):7.1f} ms  "
                       f"({len(ms)} requests)")
-        for path, key in (("/search", "query"), ("/ask", "question")) if args.clients else ():
+                if parts:
+                    print("         server p50: " + ", ".join(f"{k} {percentile(v, 50):.1f}" for k, v in parts.items()))
+        for path, key in paths if args.clients else ():
             results: list[float] = []
             lock = threading.Lock()
 
             def worker(n: int) -> None:
                 with httpx.Client(base_url=base, timeout=300) as c:
                     for i in range(args.requests):
-                        ms = _timed(c, path, {key: questions[(n * args.requests + i) % len(questions)]})
+                        ms = _timed(c, path, {key: questions[(n * args.requests + i) % len(questions)], **scope})
                         with lock:
                             results.append(ms)
 

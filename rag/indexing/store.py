@@ -301,7 +301,11 @@ class Store:
         params: list = [match]
         where = self._where(filters) if filters is not None else None
         if where is not None:
-            sql += f" AND rowid IN (SELECT id FROM chunks WHERE doc_id IN ({where[0]}))"
+            # The match drives and the filter checks its rows: FTS5 holds only rows not yet moved to the lexicon
+            # (none between writes). Given `rowid IN (...)`, SQLite probed FTS5 once per admitted row instead:
+            # 2.3 s for a year of a million-chunk archive.
+            sql = (f"WITH m AS MATERIALIZED ({sql}) SELECT m.rowid, m.s FROM m JOIN chunks c ON c.id = m.rowid "
+                   f"WHERE c.doc_id IN ({where[0]})")
             params.extend(where[1])
         sql += " ORDER BY s LIMIT ?"
         params.append(k)

@@ -171,3 +171,23 @@ def test_reading_vectors_by_row_walks_the_rows_asked_for(store):
     (sql,) = [s for s in statements if "embeddings" in s]
     first = [r[3] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql)][0]
     assert first.startswith("SEARCH c USING INTEGER PRIMARY KEY"), first
+
+
+def test_a_filtered_fts5_search_returns_only_admitted_rows(store):
+    import datetime as dt
+    from dataclasses import replace
+
+    from rag.ingest.chunking import ChunkerConfig, chunk_article
+    from rag.search.filters import Filters
+    from rag.types import DocumentMeta
+
+    def add(name: str, day: str) -> list[int]:
+        source = replace(loading.decode(name, TEXT.encode()), meta=DocumentMeta(date=day))
+        articles = split_articles(source.doc_id, source.text)
+        with store.transaction():
+            return store.add_document(source, articles, [c for a in articles for c in chunk_article(a, ChunkerConfig())])
+
+    old, new = add("old.txt", "2019-05-01"), add("new.txt", "2021-05-01")
+    in_2019 = Filters(date_from=dt.date(2019, 1, 1), date_to=dt.date(2019, 12, 31))
+    assert [r for r, _ in store.lexical_search(["书车"], "bigram", 5, in_2019)] == old[:1]
+    assert {r for r, _ in store.lexical_search(["书车"], "bigram", 5)} == {old[0], new[0]}
