@@ -26,10 +26,11 @@ import os
 import platform
 import shutil
 import sqlite3
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +54,7 @@ STORE_FILE, MANIFEST_FILE, LEXICAL_DIR = "store.sqlite3", "manifest.json", "lexi
 # Rows an import writes before it moves them to the lexicon: moving 20,000 rows out of an FTS5 table of a
 # million took minutes a batch, out of one of a few thousand well under a second (eval/build_archive.py).
 MOVE_EVERY = 5_000
+FILTER_CACHE_ROWS = 4_000_000  # row ids a snapshot keeps for the filters it was asked (32 MB)
 
 
 class IndexStateError(RuntimeError):
@@ -82,13 +84,31 @@ class Snapshot:
     vectors: Segments
     generation: int
     lexicon: TantivyIndex | None = None
+    _allowed: dict[Filters, np.ndarray | None] = field(default_factory=dict, repr=False)
+    _allowed_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def build_id(self) -> str:
         return self.manifest["build_id"]
 
+    def allowed_rows(self, filters: Filters) -> np.ndarray | None:
+        """The rows the filters admit (`Store.allowed_rows`), kept while this snapshot lives, as Lucene caches a
+        filter's bits per segment: reading a year of the 1M archive takes ~105 ms, so a widget held to one
+        collection or a date range asked again would pay it on every search. A write makes a new snapshot."""
+        with self._allowed_lock:
+            if filters in self._allowed:
+                return self._allowed[filters]
+        rows = self.store.allowed_rows(filters)
+        with self._allowed_lock:
+            self._allowed[filters] = rows
+            held = sum(len(r) for r in self._allowed.values() if r is not None)
+            while held > FILTER_CACHE_ROWS and len(self._allowed) > 1:  # the oldest filters go first
+                oldest = self._allowed.pop(next(iter(self._allowed)))
+                held -= len(oldest) if oldest is not None else 0
+        return rows
+
     def lexical(self, terms: list[str], analyzer: str, k: int, filters: Filters | None = None,
-                allowed: list[int] | None = None) -> list[tuple[int, float]]:
+                allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
         """One analyzer's BM25 leg over the lexicon and the rows still in FTS5 (none between writes): the k best
         (row id, score). `allowed` must be the rows `filters` admit (the lexicon takes row ids, FTS5 filters)."""
         found = dict(self.store.lexical_search(terms, analyzer, k, filters))

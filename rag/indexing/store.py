@@ -280,12 +280,17 @@ class Store:
         marks = ",".join("?" * len(doc_ids))
         return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({marks})", list(doc_ids))]
 
-    def allowed_rows(self, filters: Filters) -> list[int] | None:
-        """Row ids of the chunks a search with these filters may look at; None when that is every chunk."""
+    def allowed_rows(self, filters: Filters) -> np.ndarray | None:
+        """Row ids of the chunks a search with these filters may look at, ascending; None when that is every
+        chunk. Read as plain tuples: a year of a million-chunk archive is 100k rows."""
         where = self._where(filters)
         if where is None:
             return None
-        return [r["id"] for r in self._rows(f"SELECT id FROM chunks WHERE doc_id IN ({where[0]})", where[1])]
+        with self._lock:
+            cursor = self.db.cursor()
+            cursor.row_factory = None
+            rows = cursor.execute(f"SELECT id FROM chunks WHERE doc_id IN ({where[0]})", where[1]).fetchall()
+        return np.sort(np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows)))
 
     def lexical_search(self, terms: Sequence[str], analyzer: str, k: int, filters: Filters | None = None
                        ) -> list[tuple[int, float]]:

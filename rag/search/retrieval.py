@@ -139,8 +139,8 @@ class Retriever:
         store, vectors = self.snapshot.store, self.snapshot.vectors
         filters = filters or Filters()
         # Pre-filtering: each leg searches only the admitted rows, so a narrow filter still gets its k best.
-        allowed = store.allowed_rows(filters)
-        if allowed is not None and not allowed:
+        allowed = self.snapshot.allowed_rows(filters)
+        if allowed is not None and not len(allowed):
             return SearchResult(hits=[], timings_ms={"total": 0.0})
         pool = max(cfg.candidates, k * 2)
         dense: list[tuple[int, float]] = []
@@ -179,7 +179,7 @@ class Retriever:
         timings["total"] = (time.perf_counter() - start) * 1000  # less than the sum: the legs overlap
         return SearchResult(hits=hits, timings_ms={k_: round(v, 2) for k_, v in timings.items()})
 
-    def _lexical(self, query: str, cfg: SearchConfig, pool: int, filters: Filters, allowed: list[int] | None
+    def _lexical(self, query: str, cfg: SearchConfig, pool: int, filters: Filters, allowed: np.ndarray | None
                  ) -> tuple[list[list[tuple[int, float]]], float]:
         t = time.perf_counter()
         legs = [self.snapshot.lexical(analyzers.get(a)(query), a, pool, filters, allowed) for a in cfg.analyzers]

@@ -7,11 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import numpy as np
 import tantivy
 
 from rag.text.analyzers import ANALYZERS
 
 _HEAP_BYTES = 128 * 1024 * 1024  # the writer's buffer before it flushes a segment
+IDS_PER_RANGE = 2_500  # a range query costs about what a term set of this many row ids does (_rows_query)
 
 
 class TantivyIndex:
@@ -79,6 +81,19 @@ class TantivyIndex:
         searcher = self.index.searcher()
         return {int(searcher.doc(a)["rowid"][0]) for _, a in searcher.search(q, len(rowids)).hits}
 
+    def _rows_query(self, rows: np.ndarray) -> tantivy.Query:
+        """Rows by id: as ranges when they lie in a few runs of consecutive ids (a date range or a collection
+        of an archive written in order), else as a set of terms. On the 1M archive, 100k ids in one run: a
+        range 7 ms, a term set 122 ms; each further range costs ~3 ms, as much as ~2,500 ids of a term set."""
+        rows = np.unique(rows) if len(rows) > 1 and not np.all(rows[1:] > rows[:-1]) else rows
+        breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+        starts, ends = rows[np.r_[0, breaks]], rows[np.r_[breaks, len(rows)] - 1]
+        if len(starts) * IDS_PER_RANGE >= len(rows):
+            return tantivy.Query.term_set_query(self.schema, "rowid", rows.tolist())
+        ranges = [tantivy.Query.range_query(self.schema, "rowid", tantivy.FieldType.Integer, int(a), int(b), True, True)
+                  for a, b in zip(starts, ends)]
+        return ranges[0] if len(ranges) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, r) for r in ranges])
+
     def search(self, terms: Sequence[str], analyzer: str, k: int, allowed: Sequence[int] | None = None
                ) -> list[tuple[int, float]]:
         """The k best (row id, BM25 score) for any of the terms in one analyzer's field, best first; with
@@ -90,8 +105,8 @@ class TantivyIndex:
         q = tantivy.Query.boolean_query(
             [(tantivy.Occur.Should, tantivy.Query.term_query(self.schema, analyzer, t)) for t in dict.fromkeys(terms)])
         if allowed is not None:
-            only = tantivy.Query.const_score_query(  # scores nothing: BM25 stays comparable with FTS5's
-                tantivy.Query.term_set_query(self.schema, "rowid", [int(i) for i in allowed]), 0.0)
+            # scores nothing: BM25 stays comparable with FTS5's
+            only = tantivy.Query.const_score_query(self._rows_query(np.asarray(allowed, dtype=np.int64)), 0.0)
             q = tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, only)])
         searcher = self.index.searcher()
         return [(int(searcher.doc(address)["rowid"][0]), float(score)) for score, address in searcher.search(q, k).hits]

@@ -205,3 +205,25 @@ def test_sentence_vectors_are_kept_per_chunk_and_dropped_with_it(tmp_path):
     index.remove(["a.txt"])
     left = index.open().store.db.execute("SELECT count(*) FROM embeddings").fetchone()[0]
     assert left == 0
+
+
+def test_a_snapshot_keeps_the_rows_a_filter_admits_and_a_write_makes_them_anew(tmp_path, monkeypatch):
+    from rag.indexing import index as index_module
+
+    index = Index(tmp_path / "idx", HashEmbedder())
+    day = lambda d: DocumentMeta(date=d)  # noqa: E731
+    index.add([dataclasses.replace(_source("a.txt", "本报讯 社区志愿者为老人理发。"), meta=day("2019-03-01"))])
+    in_2019 = Filters(date_from=dt.date(2019, 1, 1), date_to=dt.date(2019, 12, 31))
+    snap = index.open()
+    reads = []
+    store_rows = snap.store.allowed_rows
+    monkeypatch.setattr(snap.store, "allowed_rows", lambda f: reads.append(f) or store_rows(f))
+    first = snap.allowed_rows(in_2019)
+    assert snap.allowed_rows(in_2019) is first and len(reads) == 1  # read once for the snapshot
+    index.add([dataclasses.replace(_source("b.txt", "本报讯 红色电影进社区。"), meta=day("2019-06-01"))])
+    fresh = index.refresh(snap)
+    assert fresh is not snap and len(fresh.allowed_rows(in_2019)) == len(first) + 1
+    monkeypatch.setattr(index_module, "FILTER_CACHE_ROWS", 1)  # over the bound: the oldest filter goes
+    in_2018 = Filters(date_from=dt.date(2018, 1, 1), date_to=dt.date(2018, 12, 31))
+    fresh.allowed_rows(in_2018)
+    assert list(fresh._allowed) == [in_2018]

@@ -104,7 +104,7 @@ def test_an_index_from_before_collections_gains_them_on_open(tmp_path):
     path = _first_release_index(tmp_path / "old.sqlite")
     readonly = Store(path, readonly=True)  # nothing migrated yet: one collection, no metadata
     assert [c.name for c in readonly.collections()] == ["default"] == readonly.collection_names()
-    assert readonly.allowed_rows(Filters(papers=("某报",))) == []
+    assert readonly.allowed_rows(Filters(papers=("某报",))).tolist() == []
     readonly.close()
     store = Store(path)
     (doc,) = store.documents()

@@ -90,3 +90,23 @@ def test_a_commit_killed_halfway_does_not_block_the_next_one(tmp_path):
     again.delete([13])
     again.commit()
     assert again.holds([11, 12, 13]) == {11, 12}
+
+
+def test_allowed_rows_in_long_runs_are_matched_as_ranges_with_the_same_results(tmp_path, monkeypatch):
+    import numpy as np
+
+    from rag.indexing.lexical import tantivy_index
+
+    index = TantivyIndex(tmp_path / "lex")
+    texts = list(TEXTS.values())
+    index.add((row, tokens(texts[row % 3] + f"第{row}号")) for row in range(1, 6001))
+    index.commit()
+    query = terms("bigram", "社区居民理发")
+    allowed = np.r_[np.arange(100, 2700), np.arange(3000, 5800)]  # two runs, 5,400 rows: ranges
+    as_ranges = index.search(query, "bigram", 20, allowed)
+    monkeypatch.setattr(tantivy_index, "IDS_PER_RANGE", 10**9)  # every filter a term set
+    as_terms = index.search(query, "bigram", 20, allowed)
+    assert len(as_ranges) == 20 and {r for r, _ in as_ranges} <= set(allowed.tolist())
+    assert sorted(as_ranges) == sorted(as_terms)
+    assert index.search(query, "bigram", 5, np.arange(2700, 3000)) != []  # a single short run: a term set
+    assert {r for r, _ in index.search(query, "bigram", 50, np.arange(2700, 3000))} <= set(range(2700, 3000))
