@@ -20,7 +20,9 @@ import faiss
 import numpy as np
 
 EXACT_SHARE = 0.02  # allowed rows under this share of an HNSW segment are scored exactly (eval/bench_filtered.py)
-RUN_SHARE = 0.12  # ... and under this share when they lie in at most MAX_RUNS runs of the stored order
+# ... and under this share when they lie in at most MAX_RUNS runs of the stored order: at 1M rows a 10 % run
+# scored exactly took 15.9 ms (recall 1.0), the graph walk 16.7 ms (recall 0.73); a 20 % walk 20 ms
+RUN_SHARE = 0.12
 MAX_RUNS = 64
 MAX_EF = 1024
 
