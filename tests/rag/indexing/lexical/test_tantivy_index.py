@@ -110,3 +110,26 @@ def test_allowed_rows_in_long_runs_are_matched_as_ranges_with_the_same_results(t
     assert sorted(as_ranges) == sorted(as_terms)
     assert index.search(query, "bigram", 5, np.arange(2700, 3000)) != []  # a single short run: a term set
     assert {r for r, _ in index.search(query, "bigram", 50, np.arange(2700, 3000))} <= set(range(2700, 3000))
+
+
+def test_a_wide_scattered_filter_lets_the_query_lead_with_the_same_results(tmp_path, monkeypatch):
+    import numpy as np
+
+    from rag.indexing.lexical import tantivy_index
+
+    index = TantivyIndex(tmp_path / "lex")
+    texts = list(TEXTS.values())
+    index.add((row, tokens(texts[row % 3] + f"第{row}号")) for row in range(1, 6001))
+    index.commit()
+    monkeypatch.setattr(tantivy_index, "FIRST_PASS_ROWS", 100)
+    every_other = np.arange(1, 6001, 2)  # 3,000 runs of one row: scattered
+    query = terms("bigram", "社区居民理发")
+    led = index.search(query, "bigram", 20, every_other)
+    # four allowed rows match, with the longest texts, below the query's best hits: the filter must lead again
+    few = np.sort(np.r_[np.arange(2, 6001, 3), [5989, 5992, 5995, 5998]])
+    film = index.search(terms("bigram", "红色电影"), "bigram", 20, few)
+    monkeypatch.setattr(tantivy_index, "FIRST_PASS_HITS", 0)  # the filter always leads
+    assert led == index.search(query, "bigram", 20, every_other)
+    assert len(led) == 20 and {r for r, _ in led} <= set(every_other.tolist())
+    assert {r for r, _ in film} == {5989, 5992, 5995, 5998}
+    assert film == index.search(terms("bigram", "红色电影"), "bigram", 20, few)
