@@ -19,6 +19,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from rag.indexing.rows import runs, sorted_unique
+
 EXACT_SHARE = 0.02  # allowed rows under this share of an HNSW segment are scored exactly (eval/bench_filtered.py)
 # ... and under this share when they lie in at most MAX_RUNS runs of the stored order: at 1M rows a 10 % run
 # scored exactly took 15.9 ms (recall 1.0), the graph walk 16.7 ms (recall 0.73); a 20 % walk 20 ms
@@ -47,7 +49,7 @@ class Allowed:
     million rows to build, where an IDSelectorBatch of 100k ids takes tens of ms, again for every segment."""
 
     def __init__(self, ids: Sequence[int] | np.ndarray):
-        self.ids = _sorted_unique(np.asarray(ids, dtype=np.int64))
+        self.ids = sorted_unique(np.asarray(ids, dtype=np.int64))
         if len(self.ids) and self.ids[0] < 0:
             raise ValueError(f"row ids are never negative, got {self.ids[0]} among the allowed rows")
         self._selector: faiss.IDSelector | None = None
@@ -103,9 +105,9 @@ class VectorIndex:
                     return []
                 share = len(held) / self.size
                 if share < RUN_SHARE:
-                    runs = _runs(held)
-                    if share < EXACT_SHARE or len(runs[0]) <= MAX_RUNS:
-                        return self._exact(query, k, held, runs)
+                    spans = runs(held)
+                    if share < EXACT_SHARE or len(spans[0]) <= MAX_RUNS:
+                        return self._exact(query, k, held, spans)
             selector = allowed.selector()
         elif excluded is not None and len(excluded):
             # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
@@ -133,14 +135,14 @@ class VectorIndex:
             self._order = np.argsort(self._stored_ids, kind="stable")
             self._ids = self._stored_ids[self._order]
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
-        return _sorted_unique(self._order[at[self._ids[at] == allowed]])
+        return sorted_unique(self._order[at[self._ids[at] == allowed]])
 
-    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, runs: tuple[np.ndarray, np.ndarray]
+    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, spans: tuple[np.ndarray, np.ndarray]
                ) -> list[tuple[int, float]]:
         """The k best of the rows stored at these (sorted) positions, scored against the stored vectors: a few
         runs of neighbouring positions are read as slices, without copying."""
         stored = _stored_vectors(self.index)
-        starts, ends = runs
+        starts, ends = spans
         if len(starts) <= MAX_RUNS:
             scores = np.concatenate([stored[a:b] @ query[0] for a, b in zip(starts, ends)])
         else:
@@ -158,11 +160,6 @@ class VectorIndex:
         return cls(index.d, index, info)
 
 
-def _runs(positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The runs of consecutive positions in a sorted, non-empty array of positions: their starts and ends."""
-    breaks = np.flatnonzero(np.diff(positions) != 1) + 1
-    return positions[np.r_[0, breaks]], positions[np.r_[breaks, len(positions)] - 1] + 1
-
 
 def _stored_vectors(index: faiss.Index) -> np.ndarray:
     """The vectors an `IDMap2` over `HNSWFlat` stores, in stored order, as a read-only view (no copy)."""
@@ -171,12 +168,3 @@ def _stored_vectors(index: faiss.Index) -> np.ndarray:
     view.flags.writeable = False
     return view
 
-
-def _sorted_unique(values: np.ndarray) -> np.ndarray:
-    """The distinct values, ascending. They mostly come sorted already (SQLite reads row ids in index order; an
-    archive written day by day stores its rows in id order): checking costs 0.2 ms for 100k values, where
-    np.unique took 22 ms."""
-    if len(values) > 1 and not np.all(values[1:] > values[:-1]):
-        values = np.sort(values)
-        values = values[np.r_[True, values[1:] != values[:-1]]]
-    return values

@@ -97,8 +97,3 @@ def test_a_run_of_stored_rows_is_scored_exactly_and_scattered_rows_walk_the_grap
     assert len(got) == 10 and {i for i, _ in got} <= set(ids[scattered].tolist())
     assert len(scored_exactly) == len(queries)  # the graph walked
 
-
-def test_allowed_rows_are_sorted_and_distinct_whatever_order_they_come_in():
-    assert Allowed([9, 3, 9, 1, 3]).ids.tolist() == [1, 3, 9]
-    assert Allowed(np.arange(5)).ids.tolist() == [0, 1, 2, 3, 4]
-    assert Allowed([]).ids.tolist() == []
