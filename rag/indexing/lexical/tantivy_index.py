@@ -14,7 +14,7 @@ from rag.indexing.rows import runs, sorted_unique
 from rag.text.analyzers import ANALYZERS
 
 _HEAP_BYTES = 128 * 1024 * 1024  # the writer's buffer before it flushes a segment
-IDS_PER_RANGE = 2_500  # a range query costs about what a term set of this many row ids does (_rows_query)
+IDS_PER_RANGE = 2_500  # a range query costs about what a term set of this many row ids does (search)
 # A filter of more than FIRST_PASS_ROWS scattered rows first tries the unfiltered query's best hits, when that is
 # at most FIRST_PASS_HITS of them (TantivyIndex.search)
 FIRST_PASS_ROWS, FIRST_PASS_HITS = 10_000, 2_500
@@ -85,12 +85,8 @@ class TantivyIndex:
         searcher = self.index.searcher()
         return {int(searcher.doc(a)["rowid"][0]) for _, a in searcher.search(q, len(rowids)).hits}
 
-    def _rows_query(self, rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tantivy.Query:
-        """Sorted rows by id, given their runs of consecutive ids (`rows.runs`): as ranges when they are few (a date range or
-        a collection of an archive written in order), else as a set of terms. On the 1M archive, 100k ids in
-        one run: a range 7 ms, a term set 122 ms; each further range costs ~3 ms, as ~2,500 ids of a term set."""
-        if len(starts) * IDS_PER_RANGE >= len(rows):
-            return tantivy.Query.term_set_query(self.schema, "rowid", rows.tolist())
+    def _ranges_query(self, starts: np.ndarray, ends: np.ndarray) -> tantivy.Query:
+        """Rows by id as ranges, one a run of consecutive ids (`rows.runs`: exclusive ends)."""
         ranges = [tantivy.Query.range_query(self.schema, "rowid", tantivy.FieldType.Integer, int(a), int(b), True, False)
                   for a, b in zip(starts, ends)]
         return ranges[0] if len(ranges) == 1 else tantivy.Query.boolean_query([(tantivy.Occur.Should, r) for r in ranges])
@@ -110,6 +106,9 @@ class TantivyIndex:
             return self._hits(searcher, q, k)
         rows = sorted_unique(np.asarray(allowed, dtype=np.int64))
         starts, ends = runs(rows)
+        # A few long runs (a date range or a collection of an archive written in order) are matched as ranges,
+        # other rows as a set of terms. On the 1M archive, 100k ids in one run: a range 7 ms, a term set 122 ms;
+        # each further range costs ~3 ms, as ~2,500 ids of a term set.
         scattered = len(starts) * IDS_PER_RANGE >= len(rows)
         wide = 2 * k * searcher.num_docs // len(rows) + 1
         if scattered and len(rows) > FIRST_PASS_ROWS and wide <= FIRST_PASS_HITS:
@@ -123,7 +122,9 @@ class TantivyIndex:
             if len(kept) >= k or len(hits) < wide:
                 return kept[:k]
         # scores nothing: BM25 stays comparable with FTS5's
-        only = tantivy.Query.const_score_query(self._rows_query(rows, starts, ends), 0.0)
+        chosen = tantivy.Query.term_set_query(self.schema, "rowid", rows.tolist()) if scattered \
+            else self._ranges_query(starts, ends)
+        only = tantivy.Query.const_score_query(chosen, 0.0)
         return self._hits(searcher, tantivy.Query.boolean_query([(tantivy.Occur.Must, q), (tantivy.Occur.Must, only)]), k)
 
     @staticmethod
