@@ -1,12 +1,14 @@
 """ANN candidates on a synth_corpus directory: recall@10 against exact search, p50 single-query latency
 (2 threads), build time, index bytes and load time (faiss.read_index, memory-mapped where faiss can).
 
-    python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfpq] [--budget 900]
+    python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfpq] [--budget 900] [--entries]
     python eval/bench_ann.py --fidelity CACHE/real-0-N.npy   # recall on real vectors vs vectors drawn around them
 
 Queries: the eval/seeds questions (real query vectors) plus held-out corpus rows (not indexed). Each index kind
 stops early when the run has used up --budget seconds, so a 1M run ends in bounded time; what finished is printed
-as one JSON line per setting and saved to eval/reports/ann-<size>.json.
+as one JSON line per setting and saved to eval/reports/ann-<size>.json. With --entries, each HNSW is also
+searched as a segment tuned with entry points does (rag.indexing.vectors: one walk from each of the pivots
+nearest the query), and every HNSW row gives the distance computations per query ("ndis").
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import faiss
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo  # noqa: E402
 
 
 def recall(truth: np.ndarray, got: np.ndarray) -> float:
@@ -47,12 +52,27 @@ def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int], ef_constructio
         def hnsw(m=m):
             index = faiss.IndexHNSWFlat(dim, m, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = ef_construction
-            return index
+            return faiss.IndexIDMap2(index)  # as segments hold it (ids: the positions)
         yield f"hnsw M={m}", hnsw, [(f"efSearch={e}", faiss.SearchParametersHNSW(efSearch=e))
                                     for e in (16, 32, 64, 128, 256, 512, 1024, 2048)]
     yield f"ivf nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfsq8 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfpq48 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},PQ48", faiss.METRIC_INNER_PRODUCT), ivf_sweep
+
+
+def entry_walks(mapped: faiss.IndexIDMap2) -> list[tuple[str, object]]:
+    """The built HNSW as a segment searched from entry points, at several (efSearch, entries): (label, search)."""
+    hnsw = faiss.downcast_index(mapped.index)
+    out = []
+    for entries in (4, 8):
+        for ef in (16, 32, 64, 128, 256):
+            info = VectorInfo(kind="hnsw", entries=entries, pivots=min(PIVOTS, mapped.ntotal // 16))
+            segment = VectorIndex(mapped.d, mapped, info)
+            def search(q, ef=ef, segment=segment):
+                hnsw.hnsw.efSearch = ef
+                return [i for i, _ in segment.search(q, 10)]
+            out.append((f"efSearch={ef} entries={entries}", search))
+    return out
 
 
 def train_sample(index, base: np.ndarray, rng) -> np.ndarray:
@@ -63,7 +83,7 @@ def train_sample(index, base: np.ndarray, rng) -> np.ndarray:
 
 def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, label: str,
           nlist: int | None = None, hnsw_m: tuple[int, ...] = (16, 32), out: Path | None = None,
-          questions: int = 0, ef_construction: int = 80) -> list[dict]:
+          questions: int = 0, ef_construction: int = 80, entries: bool = False) -> list[dict]:
     """Each index kind against exact search; the first `questions` queries are question vectors (the rest
     passages), and their recall is also given apart: questions lie apart from the passages they look for
     ("query: " and "passage: " prefixes), and a graph built on passages finds their neighbours harder."""
@@ -84,7 +104,10 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
         if not index.is_trained:
             index.train(train_sample(index, base, rng))
         for i in range(0, len(base), 100_000):
-            index.add(base[i : i + 100_000])
+            if isinstance(index, faiss.IndexIDMap2):
+                index.add_with_ids(base[i : i + 100_000], np.arange(i, min(i + 100_000, len(base)), dtype=np.int64))
+            else:
+                index.add(base[i : i + 100_000])
         build_s = time.time() - t
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "index.faiss"
@@ -98,10 +121,25 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
                 faiss.read_index(str(path))
                 load = "read"
             load_s = time.time() - t
-        for setting, params in sweep:
-            _, got = index.search(queries, 10, params=params)
+        walks = entry_walks(index) if entries and name.startswith("hnsw") else []
+        for setting, params in sweep + walks:
+            faiss.cvar.hnsw_stats.reset()
+            if callable(params):  # an entry-point walk, one query at a time as the service searches
+                faiss.omp_set_num_threads(1)
+                times, got = [], []
+                for q in queries:
+                    t = time.perf_counter()
+                    got.append(params(q))
+                    times.append(time.perf_counter() - t)
+                got = np.array([g + [-1] * (10 - len(g)) for g in got])
+                ndis, p50 = faiss.cvar.hnsw_stats.ndis / len(queries), float(np.percentile(times, 50) * 1000)
+                faiss.omp_set_num_threads(2)
+            else:
+                _, got = index.search(queries, 10, params=params)
+                ndis, p50 = faiss.cvar.hnsw_stats.ndis / len(queries), p50_ms(index, queries, params)
             row = {"corpus": label, "n": len(base), "index": name, "setting": setting,
-                   "recall@10": round(recall(truth, got), 4), "p50_ms": round(p50_ms(index, queries, params), 3),
+                   "recall@10": round(recall(truth, got), 4), "p50_ms": round(p50, 3),
+                   **({"ndis": round(ndis)} if name.startswith("hnsw") else {}),
                    **({"recall@10 questions": round(recall(truth[:questions], got[:questions]), 4),
                        "recall@10 passages": round(recall(truth[questions:], got[questions:]), 4)}
                       if 0 < questions < len(queries) else {}),
@@ -110,7 +148,7 @@ def bench(base: np.ndarray, queries: np.ndarray, only: set[str], budget: float, 
             rows.append(row)
             if out:  # rewritten after every setting, so a run cut short by a time limit keeps what it measured
                 out.write_text(json.dumps(rows, indent=1))
-            if row["recall@10"] >= 0.995:
+            if row["recall@10"] >= 0.995 and not walks:
                 break  # a larger setting only costs time
         del index
     return rows
@@ -164,6 +202,7 @@ def main() -> None:
     ap.add_argument("--nlist", type=int, help="IVF lists (default: 4*sqrt(n) rounded to a power of two)")
     ap.add_argument("--hnsw-m", default="16,32", help="HNSW links per node to try")
     ap.add_argument("--ef-construction", type=int, default=80)
+    ap.add_argument("--entries", action="store_true", help="also search each HNSW from entry points")
     args = ap.parse_args()
     reports = REPO / "eval" / "reports"
     reports.mkdir(exist_ok=True)
@@ -185,7 +224,7 @@ def main() -> None:
     queries = np.concatenate([questions, vectors[held]]).astype(np.float32)
     bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name, args.nlist,
           tuple(int(m) for m in args.hnsw_m.split(",")), reports / f"ann-{len(vectors)}.json", len(questions),
-          args.ef_construction)
+          args.ef_construction, args.entries)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Dense search restricted to a share of the rows (a collection or a metadata filter) against unfiltered search,
 on one sealed segment built by the write path's own policy (rag.indexing.ann.build: HNSW above 50k vectors).
 
-    python eval/bench_filtered.py CORPUS [--rows 200000] [--shares 1,0.1,0.01] [--segment FILE]
+    python eval/bench_filtered.py CORPUS [--rows 200000] [--shares 1,0.1,0.01] [--segment FILE [--retune]]
 
 CORPUS is a synth_corpus.py directory (vectors.npy, questions.npy: the eval/seeds questions' real query vectors).
 For each share, rows are allowed (as the store hands them over: a list of row ids) either scattered at random
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from rag.evaluation.evaluate import percentile
-from rag.indexing.ann import AnnPolicy, build
+from rag.indexing.ann import AnnPolicy, build, tune
 from rag.indexing.vectors import VectorIndex, VectorInfo
 
 
@@ -38,6 +38,7 @@ def main() -> None:
     ap.add_argument("--shares", default="1,0.1,0.01")
     ap.add_argument("--layouts", default="scattered,run", help="how the allowed rows lie in the stored order")
     ap.add_argument("--segment", type=Path, help="a segment file: loaded if it exists, else built and saved there")
+    ap.add_argument("--retune", action="store_true", help="tune a loaded segment again with today's policy")
     args = ap.parse_args()
     vectors = np.load(args.corpus / "vectors.npy", mmap_mode="r")
     vectors = np.ascontiguousarray(vectors[: args.rows or len(vectors)], dtype=np.float32)
@@ -49,6 +50,10 @@ def main() -> None:
     if args.segment and args.segment.exists():
         index = VectorIndex.load(args.segment, VectorInfo.from_dict(json.loads(info.read_text())))
         build_s = json.loads(info.read_text())["build_s"]
+        if args.retune:
+            index = tune(index, vectors)
+            index.save(args.segment)  # efSearch lives in the faiss file
+            info.write_text(json.dumps({**asdict(index.info), "build_s": build_s}))
     else:
         index = build(ids, vectors, vectors.shape[1], AnnPolicy())
         build_s = time.perf_counter() - t
@@ -57,8 +62,9 @@ def main() -> None:
             info.write_text(json.dumps({**asdict(index.info), "build_s": round(build_s, 1)}))
     if index.size != n:
         sys.exit(f"the segment holds {index.size} vectors, the corpus {n}")
-    print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}",
-          flush=True)
+    ef = faiss.downcast_index(index.index.index).hnsw.efSearch if index.info.kind == "hnsw" else 0
+    print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}, "
+          f"efSearch {ef}, entries {index.info.entries}", flush=True)
     faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread
     rng = np.random.default_rng(0)
     out = []

@@ -42,8 +42,16 @@ from rag.indexing.ann import AnnPolicy
 from rag.indexing.lexical.tantivy_index import TantivyIndex
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments, describe
-from rag.indexing.store import (CollectionInfo, DocumentInfo, Store, embed_text, sentence_key, sentence_texts,
-                                text_hash)
+from rag.indexing.store import (
+    CollectionInfo,
+    DocumentInfo,
+    Store,
+    embed_text,
+    sentence_key,
+    sentence_texts,
+    text_hash,
+)
+from rag.indexing.vectors import Allowed
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
@@ -84,21 +92,23 @@ class Snapshot:
     vectors: Segments
     generation: int
     lexicon: TantivyIndex | None = None
-    _allowed: dict[Filters, np.ndarray | None] = field(default_factory=dict, repr=False)
+    _allowed: dict[Filters, Allowed | None] = field(default_factory=dict, repr=False)
     _allowed_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def build_id(self) -> str:
         return self.manifest["build_id"]
 
-    def allowed_rows(self, filters: Filters) -> np.ndarray | None:
-        """The rows the filters admit (`Store.allowed_rows`), kept while this snapshot lives, as Lucene caches a
-        filter's bits per segment: reading a year of the 1M archive takes ~105 ms, so a widget held to one
-        collection or a date range asked again would pay it on every search. A write makes a new snapshot."""
+    def allowed_rows(self, filters: Filters) -> Allowed | None:
+        """The rows the filters admit (`Store.allowed_rows`), kept while this snapshot lives with what the legs
+        derive from them (rows.RowSet), as Lucene caches a filter's bits per segment: reading a year of the 1M
+        archive takes ~105 ms, so a widget held to one collection or a date range asked again would pay it on
+        every search. A write makes a new snapshot."""
         with self._allowed_lock:
             if filters in self._allowed:
                 return self._allowed[filters]
         rows = self.store.allowed_rows(filters)
+        rows = Allowed(rows) if rows is not None else None
         with self._allowed_lock:
             self._allowed[filters] = rows
             held = sum(len(r) for r in self._allowed.values() if r is not None)
@@ -108,7 +118,7 @@ class Snapshot:
         return rows
 
     def lexical(self, terms: list[str], analyzer: str, k: int, filters: Filters | None = None,
-                allowed: Sequence[int] | None = None) -> list[tuple[int, float]]:
+                allowed: Allowed | Sequence[int] | None = None) -> list[tuple[int, float]]:
         """One analyzer's BM25 leg over the lexicon and the rows still in FTS5 (none between writes): the k best
         (row id, score). `allowed` must be the rows `filters` admit (the lexicon takes row ids, FTS5 filters)."""
         found = dict(self.store.lexical_search(terms, analyzer, k, filters))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,10 +43,12 @@ class Segments:
                 "sealed": [{"id": seg, "kind": v.info.kind, "vectors": v.size,
                             "tombstones": len(self.tombstones.get(seg, ()))} for seg, v in self.sealed.items()]}
 
-    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+    def search(self, query: np.ndarray, k: int, allowed: Allowed | Sequence[int] | None = None
+               ) -> list[tuple[int, float]]:
         """The k best (row id, cosine) over every segment; `allowed` (live row ids) restricts the search."""
         found: list[tuple[int, float]] = []
-        chosen = Allowed(allowed) if allowed is not None else None  # one selector for every segment
+        # one selector for every segment
+        chosen = allowed if allowed is None or isinstance(allowed, Allowed) else Allowed(allowed)
         for seg, index in self.sealed.items():
             found += index.search(query, k, chosen, excluded=self.tombstones.get(seg))
         if self.fresh is not None:

@@ -4,10 +4,18 @@ rag.indexing.ann. Both take explicit 64-bit ids (the chunk row ids), an `allowed
 
 A filter is a pre-filter (a faiss IDSelector), not a post-filter, so a filtered search still returns k rows.
 HNSW with a selector walks the whole graph but keeps only allowed nodes: the fewer they are, the more of the
-walk is wasted and the lower the recall. So the allowed rows are scored exactly, straight from the vectors the
-index stores, when that reads little: under `EXACT_SHARE` of the segment wherever they lie, and under
-`RUN_SHARE` when they lie in a few runs of the stored order (segments store their rows by collection and date,
-rag.indexing.merging, so a date range or a collection is a run). Otherwise efSearch grows as the share shrinks.
+walk is wasted and the lower the recall. So the allowed rows are scored exactly, in place in the vectors the
+index stores, when they are few enough (`EXACT_ROWS`) and not most of the segment (`EXACT_SHARE`): as slices
+when they lie in a few runs of the stored order (segments store their rows by collection and date,
+rag.indexing.merging, so a date range or a collection is a run), else by position. Otherwise the walk, its
+efSearch grown as the share shrinks.
+
+An HNSW segment tuned with entry points (`VectorInfo.entries`) does not start its walk at the top layer's one
+entry node: it scores a fixed sample of its stored vectors (the pivots, `pivot_positions`) against the query and
+walks the bottom layer once from each of the nearest few, sharing one visited set. A question sits apart from
+the passages (its nearest passages lie in several regions of the graph), and one greedy walk finds one region:
+at 1M vectors the same number of distance computations gave questions recall@10 0.75 from four entry points and
+0.57 from the top layer (README, "Scale"). Under a filter only allowed pivots are entries.
 """
 
 from __future__ import annotations
@@ -19,14 +27,16 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from rag.indexing.rows import runs, sorted_unique
+from rag.indexing.rows import RowSet, runs, sorted_unique
 
-EXACT_SHARE = 0.02  # allowed rows under this share of an HNSW segment are scored exactly (eval/bench_filtered.py)
-# ... and under this share when they lie in at most MAX_RUNS runs of the stored order: at 1M rows a 10 % run
-# scored exactly took 15.9 ms (recall 1.0), the graph walk 16.7 ms (recall 0.73); a 20 % walk 20 ms
-RUN_SHARE = 0.12
+# Exact scoring reads every allowed row: at 1M rows 100k scattered ones took 26.7 ms by position (faiss
+# fvec_inner_products_by_idx; a numpy gather 62.8 ms) and as one run 15.9 ms, recall 1.0, where the walk from
+# four entries took 10.9 ms for recall 0.88 (eval/bench_filtered.py, README "Scale")
+EXACT_ROWS = 100_000
+EXACT_SHARE = 0.5  # above it the walk skips at most every other row it meets
 MAX_RUNS = 64
 MAX_EF = 1024
+PIVOTS = 4096  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
 
 
 @dataclass(frozen=True)
@@ -35,6 +45,8 @@ class VectorInfo:
     nlist: int = 0
     nprobe: int = 0
     recall_at_10: float = 1.0
+    entries: int = 0  # HNSW: walks start from this many pivots nearest the query (0: from the top layer)
+    pivots: int = 0  # HNSW: how many stored vectors `pivot_positions` draws as entry candidates
 
     @classmethod
     def from_dict(cls, info: dict) -> VectorInfo:
@@ -43,27 +55,21 @@ class VectorInfo:
         return cls(**{key: value for key, value in info.items() if key in known})
 
 
-class Allowed:
-    """A filter's row ids, made once per query and shared by every segment it visits: the sorted ids and a
-    bitmap selector (one bit per row id). faiss tests a bitmap in O(1) and it costs about a millisecond per
-    million rows to build, where an IDSelectorBatch of 100k ids takes tens of ms, again for every segment."""
-
-    def __init__(self, ids: Sequence[int] | np.ndarray):
-        self.ids = sorted_unique(np.asarray(ids, dtype=np.int64))
-        if len(self.ids) and self.ids[0] < 0:
-            raise ValueError(f"row ids are never negative, got {self.ids[0]} among the allowed rows")
-        self._selector: faiss.IDSelector | None = None
-
-    def __len__(self) -> int:
-        return len(self.ids)
+class Allowed(RowSet):
+    """A filter's rows (`rows.RowSet`) as faiss takes them: one bitmap selector (a bit per row id) shared by every
+    segment. faiss tests a bitmap in O(1) and it costs about a millisecond per million rows to build, where an
+    IDSelectorBatch of 100k ids takes tens of ms, again for every segment."""
 
     def selector(self) -> faiss.IDSelector:
-        if self._selector is None:
-            bits = np.zeros(int(self.ids[-1]) + 1 if len(self.ids) else 1, dtype=bool)
-            bits[self.ids] = True
-            self._bytes = np.packbits(bits, bitorder="little")  # kept: faiss holds a raw pointer to it
-            self._selector = faiss.IDSelectorBitmap(len(self._bytes), faiss.swig_ptr(self._bytes))
-        return self._selector
+        return self.derived("selector", self._bitmap)
+
+    def _bitmap(self) -> faiss.IDSelector:
+        bits = np.zeros(int(self.ids[-1]) + 1 if len(self.ids) else 1, dtype=bool)
+        bits[self.ids] = True
+        packed = np.packbits(bits, bitorder="little")
+        selector = faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed))
+        selector.bits = packed  # kept with it: faiss holds a raw pointer
+        return selector
 
 
 class VectorIndex:
@@ -75,6 +81,7 @@ class VectorIndex:
         self._stored_ids: np.ndarray | None = None
         self._ids: np.ndarray | None = None
         self._order: np.ndarray | None = None
+        self._pivots: tuple[np.ndarray, np.ndarray] | None = None  # stored positions and their vectors
 
     @property
     def size(self) -> int:
@@ -100,20 +107,22 @@ class VectorIndex:
             if len(allowed) == 0:
                 return []
             if self.info.kind == "hnsw":
-                held = self._positions(allowed.ids)
+                held = allowed.derived(self, lambda: self._positions(allowed.ids))  # kept with the filter
                 if len(held) == 0:
                     return []
                 share = len(held) / self.size
-                if share < RUN_SHARE:
-                    spans = runs(held)
-                    if share < EXACT_SHARE or len(spans[0]) <= MAX_RUNS:
-                        return self._exact(query, k, held, spans)
+                if len(held) <= EXACT_ROWS and share <= EXACT_SHARE:
+                    return self._exact(query, k, held)
             selector = allowed.selector()
         elif excluded is not None and len(excluded):
             # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
             inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
             selector = faiss.IDSelectorNot(inner)
             selector.inner = inner
+        if self.info.kind == "hnsw" and self.info.entries:
+            hnsw = faiss.downcast_index(self.index.index)
+            ef = hnsw.hnsw.efSearch if share >= 1.0 else min(MAX_EF, int(hnsw.hnsw.efSearch / share))
+            return self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None)
         params = None
         if self.info.kind == "ivf":
             params = faiss.SearchParametersIVF(nprobe=self.info.nprobe)
@@ -127,26 +136,69 @@ class VectorIndex:
         scores, ids = self.index.search(query, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
-    def _positions(self, allowed: np.ndarray) -> np.ndarray:
-        """Where the allowed ids this index holds are stored, in stored order (a filter lists rows of every
-        segment)."""
+    def _walk(self, query: np.ndarray, k: int, ef: int, selector: faiss.IDSelector | None,
+              allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        """The bottom layer walked from the `entries` pivots nearest the query (allowed pivots only, under a
+        filter), one walk after another with one visited set; `selector` works on row ids as in `search`."""
+        if self._pivots is None:
+            positions = pivot_positions(self.size, self.info.pivots)
+            self._pivots = (positions.astype(np.int32), np.ascontiguousarray(_stored_vectors(self.index)[positions]))
+        positions, vectors = self._pivots
+        if allowed is not None:
+            ids = self._id_table()[0][positions]
+            at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
+            keep = allowed[at] == ids
+            positions, vectors = positions[keep], vectors[keep]
+        entries = min(self.info.entries, len(positions))
+        if entries == 0:  # no pivot is allowed: one walk from the top layer
+            params = faiss.SearchParametersHNSW(efSearch=ef)
+            if selector is not None:
+                params.sel = selector
+            scores, ids = self.index.search(query, min(k, self.size), params=params)
+            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        near = vectors @ query[0]
+        top = np.argpartition(-near, entries - 1)[:entries] if len(near) > entries else np.arange(len(near))
+        top = top[np.argsort(-near[top])]
+        params = faiss.SearchParametersHNSW(efSearch=ef)
+        if selector is not None:  # the walk sees stored positions, the selector row ids
+            translated = faiss.IDSelectorTranslated(self.index.id_map, selector)
+            params.sel = translated
+        k = min(k, self.size)
+        scores, labels = np.empty((1, k), dtype=np.float32), np.empty((1, k), dtype=np.int64)
+        starts = np.ascontiguousarray(positions[top].reshape(1, -1))
+        start_scores = np.ascontiguousarray(near[top].reshape(1, -1), dtype=np.float32)
+        faiss.downcast_index(self.index.index).search_level_0(
+            1, faiss.swig_ptr(query), k, faiss.swig_ptr(starts), faiss.swig_ptr(start_scores),
+            faiss.swig_ptr(scores), faiss.swig_ptr(labels), entries, 1, params)  # 1: one walk per entry
+        stored = self._id_table()[0]
+        return [(int(stored[i]), float(s)) for i, s in zip(labels[0], scores[0]) if i != -1]
+
+    def _id_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The row ids in stored order, the order that sorts them, and the sorted ids (read once)."""
         if self._ids is None:
             self._stored_ids = faiss.vector_to_array(self.index.id_map)
             self._order = np.argsort(self._stored_ids, kind="stable")
             self._ids = self._stored_ids[self._order]
+        return self._stored_ids, self._order, self._ids
+
+    def _positions(self, allowed: np.ndarray) -> np.ndarray:
+        """Where the allowed ids this index holds are stored, in stored order (a filter lists rows of every
+        segment)."""
+        self._id_table()
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
         return sorted_unique(self._order[at[self._ids[at] == allowed]])
 
-    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, spans: tuple[np.ndarray, np.ndarray]
-               ) -> list[tuple[int, float]]:
-        """The k best of the rows stored at these (sorted) positions, scored against the stored vectors: a few
-        runs of neighbouring positions are read as slices, without copying."""
+    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray) -> list[tuple[int, float]]:
+        """The k best of the rows stored at these (sorted) positions, scored in place against the stored vectors:
+        a few runs of neighbouring positions as slices (a matrix product each), scattered rows by position."""
         stored = _stored_vectors(self.index)
-        starts, ends = spans
+        starts, ends = runs(positions)
         if len(starts) <= MAX_RUNS:
             scores = np.concatenate([stored[a:b] @ query[0] for a, b in zip(starts, ends)])
         else:
-            scores = stored[positions] @ query[0]
+            scores = np.empty(len(positions), dtype=np.float32)
+            faiss.fvec_inner_products_by_idx(faiss.swig_ptr(scores), faiss.swig_ptr(query), faiss.swig_ptr(stored),
+                                             faiss.swig_ptr(positions), self.dim, 1, len(positions))
         top = np.argpartition(-scores, k)[:k] if len(scores) > k else np.arange(len(scores))
         top = top[np.argsort(-scores[top])]
         return [(int(self._stored_ids[positions[i]]), float(scores[i])) for i in top]
@@ -159,6 +211,12 @@ class VectorIndex:
         index = faiss.read_index(str(path))
         return cls(index.d, index, info)
 
+
+
+def pivot_positions(n: int, count: int) -> np.ndarray:
+    """`count` stored positions of `n`, evenly spaced: segments store rows by collection and date, so the
+    pivots cover every collection and period in proportion (and need no storing: they follow from n)."""
+    return (np.arange(count, dtype=np.int64) * n) // max(count, 1)
 
 
 def _stored_vectors(index: faiss.Index) -> np.ndarray:

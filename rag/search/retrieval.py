@@ -12,6 +12,7 @@ import numpy as np
 from rag.embedders import Embedder
 from rag.indexing.index import Snapshot
 from rag.indexing.store import Store, sentence_key
+from rag.indexing.vectors import Allowed
 from rag.search.filters import Filters
 from rag.text import analyzers
 from rag.text.analyzers import ANALYZERS, squashed_bigrams
@@ -179,7 +180,7 @@ class Retriever:
         timings["total"] = (time.perf_counter() - start) * 1000  # less than the sum: the legs overlap
         return SearchResult(hits=hits, timings_ms={k_: round(v, 2) for k_, v in timings.items()})
 
-    def _lexical(self, query: str, cfg: SearchConfig, pool: int, filters: Filters, allowed: np.ndarray | None
+    def _lexical(self, query: str, cfg: SearchConfig, pool: int, filters: Filters, allowed: Allowed | None
                  ) -> tuple[list[list[tuple[int, float]]], float]:
         t = time.perf_counter()
         legs = [self.snapshot.lexical(analyzers.get(a)(query), a, pool, filters, allowed) for a in cfg.analyzers]

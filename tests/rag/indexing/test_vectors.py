@@ -1,11 +1,15 @@
 """Filtered search over an HNSW segment: only allowed rows come back, with recall close to exact filtered search."""
 
+import json
+from dataclasses import asdict
+
 import faiss
 import numpy as np
 import pytest
 
+from rag.indexing import vectors
 from rag.indexing.ann import AnnPolicy, build
-from rag.indexing.vectors import EXACT_SHARE, RUN_SHARE, Allowed, VectorIndex, VectorInfo
+from rag.indexing.vectors import EXACT_SHARE, Allowed, VectorIndex, VectorInfo
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -47,7 +51,6 @@ def test_allowed_rows_of_other_segments_are_ignored(segment):
     others = [1, 3, 10**9]  # rows that live elsewhere
     assert index.search(vecs[0], 5, others) == []
     few = [int(ids[0]), int(ids[1])]
-    assert len(few) < EXACT_SHARE * index.size
     assert {i for i, _ in index.search(vecs[0], 5, others + few)} == set(few)
     assert index.search(vecs[0], 5, others + few)[0][0] == ids[0]
 
@@ -77,23 +80,87 @@ def test_segment_info_written_by_the_ivf_policy_still_loads():
     assert info == VectorInfo(kind="flat")
 
 
-def test_a_run_of_stored_rows_is_scored_exactly_and_scattered_rows_walk_the_graph(segment, monkeypatch):
+def test_few_allowed_rows_are_scored_exactly_in_place_and_many_walk_the_graph(segment, monkeypatch):
     ids, vecs, index = segment
     scored_exactly = []
     exact = VectorIndex._exact
     monkeypatch.setattr(VectorIndex, "_exact", lambda self, *a: scored_exactly.append(1) or exact(self, *a))
-    size = int(0.8 * RUN_SHARE * len(ids))
-    assert size > EXACT_SHARE * len(ids)  # too many rows for the scattered exact path
-    run = np.arange(5000, 5000 + size)  # stored side by side: a date range in a segment ordered by date
+    monkeypatch.setattr(vectors, "EXACT_ROWS", 3000)
+    run = np.arange(5000, 8000)  # stored side by side: a date range in a segment ordered by date
+    scattered = np.sort(np.random.default_rng(5).choice(len(ids), size=3000, replace=False))
     queries = clustered(20_050)[20_000:]
-    for q in queries:
-        got = index.search(q, 10, ids[run].tolist())
-        best = run[np.argsort(-(vecs[run] @ q))[:10]]
-        assert [i for i, _ in got] == ids[best].tolist()
-        assert np.allclose([s for _, s in got], vecs[best] @ q, atol=1e-5)
-    assert len(scored_exactly) == len(queries)
-    scattered = np.sort(np.random.default_rng(5).choice(len(ids), size=size, replace=False))
-    got = index.search(queries[0], 10, ids[scattered].tolist())
-    assert len(got) == 10 and {i for i, _ in got} <= set(ids[scattered].tolist())
-    assert len(scored_exactly) == len(queries)  # the graph walked
+    for rows in (run, scattered):
+        for q in queries:
+            got = index.search(q, 10, ids[rows].tolist())
+            best = rows[np.argsort(-(vecs[rows] @ q))[:10]]
+            assert [i for i, _ in got] == ids[best].tolist()
+            assert np.allclose([s for _, s in got], vecs[best] @ q, atol=1e-5)
+    assert len(scored_exactly) == 2 * len(queries)
+    over_rows = np.sort(np.random.default_rng(6).choice(len(ids), size=3001, replace=False))
+    over_share = np.arange(int(EXACT_SHARE * len(ids)) + 1)
+    for many in (over_rows, over_share):
+        got = index.search(queries[0], 10, ids[many].tolist())
+        assert len(got) == 10 and {i for i, _ in got} <= set(ids[many].tolist())
+    assert len(scored_exactly) == 2 * len(queries)  # the graph walked
 
+
+def between_clusters(n: int, dim: int = 48, seed: int = 9) -> np.ndarray:
+    """Queries that sit apart from the data, as questions sit apart from passages: sums of two points of
+    different clusters, whose nearest rows lie in two regions of the graph."""
+    points = clustered(20_000 + 2 * n)[20_000:]
+    x = points[:n] + points[n:]
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+def with_entries(index: VectorIndex, entries: int, ef: int) -> VectorIndex:
+    faiss.downcast_index(index.index.index).hnsw.efSearch = ef  # shared by both views of the one faiss index
+    return VectorIndex(index.dim, index.index, VectorInfo(kind="hnsw", entries=entries, pivots=1000))
+
+
+def recall_against_exact(index, ids, vecs, queries, rows=None, **search) -> float:
+    rows = np.arange(len(ids)) if rows is None else rows
+    found = []
+    for q in queries:
+        got = [i for i, _ in index.search(q, 10, **search)]
+        assert set(got) <= set(ids[rows].tolist())
+        best = rows[np.argsort(-(vecs[rows] @ q))[:10]]
+        found.append(len(set(got) & set(ids[best].tolist())) / 10)
+    return float(np.mean(found))
+
+
+def test_walks_from_the_pivots_nearest_the_query_find_more_than_one_walk_from_the_top(segment):
+    ids, vecs, index = segment
+    tuned_ef = faiss.downcast_index(index.index.index).hnsw.efSearch
+    queries = between_clusters(100)
+    try:
+        one = recall_against_exact(with_entries(index, 0, 32), ids, vecs, queries)
+        four = recall_against_exact(with_entries(index, 4, 32), ids, vecs, queries)
+        assert four > one + 0.05 and four >= 0.9
+        # under a scattered filter too wide to score exactly (the bitmap walk) only allowed rows come back
+        rows = np.sort(np.random.default_rng(4).choice(len(ids), size=int(0.6 * len(ids)), replace=False))
+        filtered = recall_against_exact(with_entries(index, 4, 32), ids, vecs, queries[:30], rows,
+                                        allowed=ids[rows].tolist())
+        assert filtered >= 0.9
+        # tombstones: the best rows of every query are dead
+        walk = with_entries(index, 4, 32)
+        dead = np.array([i for q in queries[:10] for i, _ in walk.search(q, 3)], dtype=np.int64)
+        for q in queries[:10]:
+            got = walk.search(q, 10, excluded=dead)
+            assert len(got) == 10 and not set(dead.tolist()) & {i for i, _ in got}
+    finally:
+        faiss.downcast_index(index.index.index).hnsw.efSearch = tuned_ef
+
+
+def test_a_filter_that_allows_no_pivot_walks_from_the_top_layer(segment):
+    ids, vecs, index = segment
+    walk = with_entries(index, 4, faiss.downcast_index(index.index.index).hnsw.efSearch)
+    pivots = set(ids[np.arange(1000) * len(ids) // 1000].tolist())
+    rows = np.array([r for r in range(0, len(ids), 3) if int(ids[r]) not in pivots])  # a third, no pivot
+    got = walk.search(vecs[rows[0]], 10, ids[rows].tolist())
+    assert got[0][0] == ids[rows[0]] and len(got) == 10 and {i for i, _ in got} <= set(ids[rows].tolist())
+
+
+def test_entry_points_travel_with_the_segment_info():
+    info = VectorInfo(kind="hnsw", recall_at_10=0.96, entries=4, pivots=4096)
+    assert VectorInfo.from_dict(json.loads(json.dumps(asdict(info)))) == info
+    assert VectorInfo.from_dict({"kind": "hnsw", "recall_at_10": 0.95}).entries == 0  # older segments: one walk
