@@ -26,7 +26,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo  # noqa: E402
+from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo
 
 
 def recall(truth: np.ndarray, got: np.ndarray) -> float:

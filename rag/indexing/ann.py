@@ -7,8 +7,8 @@ keeps recall@10 against exact search at or above the target on probe queries mad
 alone (one walk from the top layer), or efSearch with a few entry points (one walk from each of the pivots
 nearest the query, rag.indexing.vectors). Cheapest is the smallest beam, efSearch times the walks: on the 1M
 benchmark segment the distance computations per query followed it within about 30 % for both kinds (efSearch
-256 alone: 2,520; 64 from 4 entries: 2,585). faiss stores efSearch in the index file and the segment's info
-keeps the entries, so a loaded segment searches as it was tuned.
+256 alone: 2,520; 64 from 4 entries: 2,585). The segment's info keeps efSearch and the entries, so a loaded
+segment searches as it was tuned; `retune` gives a segment tuned by an older policy today's (rag.indexing.merging).
 """
 
 from __future__ import annotations
@@ -85,12 +85,12 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     for ef, entries in SEARCHES:
         if entries and entries > pivots:
             continue
-        hnsw.hnsw.efSearch = ef
-        trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0)
+        trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef)
         got = [[i for i, _ in trial.search(q, 10)] for q in queries]
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
         if recall >= policy.target_recall:
             break
+    hnsw.hnsw.efSearch = trial.info.ef_search  # the file says it too, for tools that read it alone
     return VectorIndex(index.dim, index.index, replace(trial.info, recall_at_10=round(recall, 4)))
 
 

@@ -312,13 +312,15 @@ class Index:
         os.replace(tmp, self.root / MANIFEST_FILE)
 
     def merge(self) -> int | None:
-        """Rewrite segments heavy with tombstones, or too many small ones; run in the background after writes."""
+        """Rewrite segments heavy with tombstones, or too many small ones, and tune again segments an older
+        policy tuned; run in the background after writes."""
         with self._lock():
             with self._writable() as (store, lexicon):
                 merging.sweep(self.root, store, lexicon)
                 merged = merging.merge(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
                                        self.merge_policy)
-                if merged is not None:
+                retuned = merging.retune(self.root, store, self.policy)
+                if merged is not None or retuned:
                     self._stamp(store)
                 return merged
 

@@ -60,9 +60,11 @@ class Segments:
         """The segments the store lists now; sealed ones already loaded in `previous` are reused."""
         sealed: dict[int, VectorIndex] = {}
         for row in store.segment_rows():
+            info = VectorInfo.from_dict(json.loads(row["info"]))
             reuse = previous.sealed.get(row["id"]) if previous else None
-            sealed[row["id"]] = reuse or VectorIndex.load(root / SEGMENTS_DIR / row["file"],
-                                                          VectorInfo.from_dict(json.loads(row["info"])))
+            if reuse is not None and reuse.info != info:  # tuned again (merging.retune): the same graph
+                reuse = VectorIndex(dim, reuse.index, info)
+            sealed[row["id"]] = reuse or VectorIndex.load(root / SEGMENTS_DIR / row["file"], info)
         ids = store.fresh_ids()
         vectors = _fresh_vectors(store, model, dim, ids, previous)
         fresh = None

@@ -503,6 +503,9 @@ class Store:
                         (segment, file, kind, len(ids), info, sha256))
         self.db.executemany("UPDATE chunks SET segment = ? WHERE id = ?", [(segment, int(i)) for i in ids])
 
+    def set_segment_info(self, segment: int, info: str) -> None:
+        self.db.execute("UPDATE segments SET info = ? WHERE id = ?", (info, segment))
+
     def defer_sentences(self, hashes: Iterable[str]) -> None:
         """Record chunk hashes whose sentence vectors are embedded after the write (`Index.fill_sentences`)."""
         self.db.executemany("INSERT OR IGNORE INTO sentence_pending VALUES (?)", [(h,) for h in hashes])

@@ -47,6 +47,7 @@ class VectorInfo:
     recall_at_10: float = 1.0
     entries: int = 0  # HNSW: walks start from this many pivots nearest the query (0: from the top layer)
     pivots: int = 0  # HNSW: how many stored vectors `pivot_positions` draws as entry candidates
+    ef_search: int = 0  # HNSW: efSearch per walk (0: segments tuned before it was kept here; the file's)
 
     @classmethod
     def from_dict(cls, info: dict) -> VectorInfo:
@@ -119,16 +120,15 @@ class VectorIndex:
             inner = faiss.IDSelectorBatch(np.asarray(excluded, dtype=np.int64))
             selector = faiss.IDSelectorNot(inner)
             selector.inner = inner
-        if self.info.kind == "hnsw" and self.info.entries:
-            hnsw = faiss.downcast_index(self.index.index)
-            ef = hnsw.hnsw.efSearch if share >= 1.0 else min(MAX_EF, int(hnsw.hnsw.efSearch / share))
-            return self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None)
+        if self.info.kind == "hnsw":
+            ef = self.ef_search if share >= 1.0 else min(MAX_EF, int(self.ef_search / share))
+            if self.info.entries:
+                return self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None)
         params = None
         if self.info.kind == "ivf":
             params = faiss.SearchParametersIVF(nprobe=self.info.nprobe)
-        elif self.info.kind == "hnsw" and share < 1.0:
-            ef = faiss.downcast_index(self.index.index).hnsw.efSearch
-            params = faiss.SearchParametersHNSW(efSearch=min(MAX_EF, int(ef / share)))
+        elif self.info.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=ef)
         elif selector is not None:
             params = faiss.SearchParameters()
         if selector is not None:
@@ -136,13 +136,27 @@ class VectorIndex:
         scores, ids = self.index.search(query, min(k, self.size), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
 
+    def stored_vectors(self) -> np.ndarray:
+        """The vectors an HNSW segment stores, in stored order, as a read-only view (no copy)."""
+        storage = faiss.downcast_index(faiss.downcast_index(self.index.index).storage)
+        view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
+        view.flags.writeable = False
+        return view
+
+    @property
+    def ef_search(self) -> int:
+        """The efSearch this segment was tuned to: its info's, else (segments tuned before the info kept it) the
+        one faiss stored in the file. Passed with each search, so that re-tuning never touches a graph that
+        older snapshots are searching."""
+        return self.info.ef_search or faiss.downcast_index(self.index.index).hnsw.efSearch
+
     def _walk(self, query: np.ndarray, k: int, ef: int, selector: faiss.IDSelector | None,
               allowed: np.ndarray | None) -> list[tuple[int, float]]:
         """The bottom layer walked from the `entries` pivots nearest the query (allowed pivots only, under a
         filter), one walk after another with one visited set; `selector` works on row ids as in `search`."""
         if self._pivots is None:
             positions = pivot_positions(self.size, self.info.pivots)
-            self._pivots = (positions.astype(np.int32), np.ascontiguousarray(_stored_vectors(self.index)[positions]))
+            self._pivots = (positions.astype(np.int32), np.ascontiguousarray(self.stored_vectors()[positions]))
         positions, vectors = self._pivots
         if allowed is not None:
             ids = self._id_table()[0][positions]
@@ -191,7 +205,7 @@ class VectorIndex:
     def _exact(self, query: np.ndarray, k: int, positions: np.ndarray) -> list[tuple[int, float]]:
         """The k best of the rows stored at these (sorted) positions, scored in place against the stored vectors:
         a few runs of neighbouring positions as slices (a matrix product each), scattered rows by position."""
-        stored = _stored_vectors(self.index)
+        stored = self.stored_vectors()
         starts, ends = runs(positions)
         if len(starts) <= MAX_RUNS:
             scores = np.concatenate([stored[a:b] @ query[0] for a, b in zip(starts, ends)])
@@ -217,12 +231,3 @@ def pivot_positions(n: int, count: int) -> np.ndarray:
     """`count` stored positions of `n`, evenly spaced: segments store rows by collection and date, so the
     pivots cover every collection and period in proportion (and need no storing: they follow from n)."""
     return (np.arange(count, dtype=np.int64) * n) // max(count, 1)
-
-
-def _stored_vectors(index: faiss.Index) -> np.ndarray:
-    """The vectors an `IDMap2` over `HNSWFlat` stores, in stored order, as a read-only view (no copy)."""
-    storage = faiss.downcast_index(faiss.downcast_index(index.index).storage)
-    view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
-    view.flags.writeable = False
-    return view
-

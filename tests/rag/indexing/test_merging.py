@@ -2,18 +2,20 @@
 rows moved to the lexicon."""
 
 import hashlib
+import json
 
 import pytest
 
+from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import Index
 from rag.indexing.lexical.tantivy_index import TantivyIndex
-from rag.indexing.store import Store, embed_text, text_hash
-from rag.text.analyzers import bigrams
 from rag.indexing.merging import MergePolicy
+from rag.indexing.store import Store, embed_text, text_hash
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
+from rag.text.analyzers import bigrams
 from tests.fakes import HashEmbedder
 
 TEXTS = {f"d{i}.txt": f"本报讯 第{i}篇报道讲的是第{i}个社区的志愿服务。" for i in range(12)}
@@ -170,3 +172,31 @@ def test_a_segment_stores_its_rows_by_collection_and_date(tmp_path):
     row_of = {d: snap.store.chunk_rows([d])[0] for d, _, _ in dated}
     # clips first (undated, then 2019), then default: undated, 2019-12-31, 2020-07-01, 2021-03-05
     assert stored == [row_of[d] for d in ("d4.txt", "d1.txt", "d2.txt", "d5.txt", "d3.txt", "d0.txt")]
+
+
+def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_file(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, m=4, ef_construction=8),
+                  merge_policy=MergePolicy(seal_at=12))
+    index.add([_source(d, t) for d, t in TEXTS.items()])
+    reader = index.open()
+    store = Store(tmp_path / "idx" / "store.sqlite3")
+    (row,) = store.segment_rows()
+    assert json.loads(row["info"])["ef_search"] > 0  # sealed by today's policy
+    with store.transaction():  # as segments sealed before the info kept efSearch and entry points say
+        store.set_segment_info(row["id"], json.dumps({"kind": "hnsw", "nlist": 0, "nprobe": 0, "recall_at_10": 0.95}))
+        store.bump_generation()
+    old = index.refresh(reader)
+    assert old.vectors.sealed[row["id"]].info.ef_search == 0
+    query = HashEmbedder().embed_query(TEXTS["d3.txt"])
+    found = old.vectors.search(query, 3)
+    assert index.merge() is None  # nothing merged, but the segment was tuned again
+    (after,) = store.segment_rows()
+    info = json.loads(after["info"])
+    assert info["ef_search"] > 0 and after["sha256"] == row["sha256"] and after["file"] == row["file"]
+    new = index.refresh(old)
+    segment = new.vectors.sealed[row["id"]]
+    assert segment.info.ef_search == info["ef_search"] and segment.index is old.vectors.sealed[row["id"]].index
+    assert old.vectors.sealed[row["id"]].info.ef_search == 0  # the older snapshot searches as before
+    assert new.vectors.search(query, 3)[0] == found[0]
+    assert merging.retune(tmp_path / "idx", store, AnnPolicy(exact_below=10, m=4, ef_construction=8)) == []
+    store.close()
