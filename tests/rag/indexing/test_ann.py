@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import AnnPolicy, build, probe_queries
-from rag.indexing.vectors import VectorIndex
+from rag.indexing.vectors import VectorIndex, VectorInfo
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -69,3 +69,18 @@ def test_probe_queries_lie_outside_the_segment_and_are_unit_length():
     assert np.allclose(np.linalg.norm(probes, axis=1), 1, atol=1e-5)
     nearest = (probes @ vecs.T).max(axis=1)
     assert nearest.max() < 0.999  # no probe is a segment vector, or every efSearch would look good
+
+
+def test_when_no_search_reaches_the_target_the_one_with_the_best_recall_is_kept():
+    vecs = clustered(3000, seed=4)
+    index = build(np.arange(3000), vecs, 48, AnnPolicy(exact_below=1000, m=4, ef_construction=8, target_recall=1.0))
+    probes = probe_queries(vecs, 200)
+    exact = faiss.IndexFlatIP(48)
+    exact.add(vecs)
+    _, truth = exact.search(probes, 10)
+    for ef, entries in [(16, 0), (512, 0), (64, 8)]:
+        info = VectorInfo(kind="hnsw", entries=entries, pivots=3000 // 16 if entries else 0, ef_search=ef)
+        trial = VectorIndex(48, index.index, info)
+        got = [[i for i, _ in trial.search(q, 10)] for q in probes]
+        recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
+        assert recall <= index.info.recall_at_10 < 1.0
