@@ -14,8 +14,9 @@ An HNSW segment tuned with entry points (`VectorInfo.entries`) does not start it
 entry node: it scores a fixed sample of its stored vectors (the pivots, `pivot_positions`) against the query and
 walks the bottom layer once from each of the nearest few, sharing one visited set. A question sits apart from
 the passages (its nearest passages lie in several regions of the graph), and one greedy walk finds one region:
-at 1M vectors the same number of distance computations gave questions recall@10 0.75 from four entry points and
-0.57 from the top layer (README, "Scale"). Under a filter only allowed pivots are entries.
+at 1M vectors the same number of distance computations gave questions recall@10 0.77 from four entry points and
+0.51 from the top layer (eval/bench_ann.py --entries, README "Scale"). Under a filter only allowed pivots are
+entries.
 """
 
 from __future__ import annotations
@@ -122,8 +123,10 @@ class VectorIndex:
             selector.inner = inner
         if self.info.kind == "hnsw":
             ef = self.ef_search if share >= 1.0 else min(MAX_EF, int(self.ef_search / share))
-            if self.info.entries:
-                return self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None)
+            walked = self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None) \
+                if self.info.entries else None
+            if walked is not None:
+                return walked
         params = None
         if self.info.kind == "ivf":
             params = faiss.SearchParametersIVF(nprobe=self.info.nprobe)
@@ -151,9 +154,10 @@ class VectorIndex:
         return self.info.ef_search or faiss.downcast_index(self.index.index).hnsw.efSearch
 
     def _walk(self, query: np.ndarray, k: int, ef: int, selector: faiss.IDSelector | None,
-              allowed: np.ndarray | None) -> list[tuple[int, float]]:
+              allowed: np.ndarray | None) -> list[tuple[int, float]] | None:
         """The bottom layer walked from the `entries` pivots nearest the query (allowed pivots only, under a
-        filter), one walk after another with one visited set; `selector` works on row ids as in `search`."""
+        filter), one walk after another with one visited set; `selector` works on row ids as in `search`. None
+        when the filter allows no pivot: then one walk from the top layer."""
         if self._pivots is None:
             positions = pivot_positions(self.size, self.info.pivots)
             self._pivots = (positions.astype(np.int32), np.ascontiguousarray(self.stored_vectors()[positions]))
@@ -164,12 +168,8 @@ class VectorIndex:
             keep = allowed[at] == ids
             positions, vectors = positions[keep], vectors[keep]
         entries = min(self.info.entries, len(positions))
-        if entries == 0:  # no pivot is allowed: one walk from the top layer
-            params = faiss.SearchParametersHNSW(efSearch=ef)
-            if selector is not None:
-                params.sel = selector
-            scores, ids = self.index.search(query, min(k, self.size), params=params)
-            return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i != -1]
+        if entries == 0:
+            return None
         near = vectors @ query[0]
         top = np.argpartition(-near, entries - 1)[:entries] if len(near) > entries else np.arange(len(near))
         top = top[np.argsort(-near[top])]
