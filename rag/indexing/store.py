@@ -472,20 +472,21 @@ class Store:
         return [dict(r) for r in self._rows("SELECT * FROM segments ORDER BY id")]
 
     def segment_order(self, ids: Sequence[int]) -> np.ndarray:
-        """These chunk rows in the order a sealed segment stores them: by collection, then publication date
-        (undated first), then row id. A collection or a date range is then a run of neighbouring rows, which a
-        filtered search scores exactly without walking the graph (rag.indexing.vectors)."""
+        """These chunk rows in the order a sealed segment stores them: by collection, then paper, then
+        publication date (undated first), then row id. A collection, a paper or a paper's date range is then a
+        run of neighbouring rows (a date range across n papers, n runs), which a filtered search scores exactly
+        without walking the graph (rag.indexing.vectors)."""
         ids = [int(i) for i in ids]
         if not self._collections:  # an index from before collections: no metadata to order by
             return np.array(sorted(ids), dtype=np.int64)
         keys = []
         for batch, marks in _batches(ids):
-            keys += [(r["collection"], r["date"] or "", r["id"]) for r in self._rows(
-                f"SELECT c.id, d.collection, d.date FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+            keys += [(r["collection"], r["paper"] or "", r["date"] or "", r["id"]) for r in self._rows(
+                f"SELECT c.id, d.collection, d.paper, d.date FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
                 f"WHERE c.id IN ({marks})", batch)]
         if len(keys) != len(ids):
             raise ValueError(f"{len(ids) - len(keys)} of the {len(ids)} rows to order are not chunks of a document")
-        return np.array([key[2] for key in sorted(keys)], dtype=np.int64)
+        return np.array([key[-1] for key in sorted(keys)], dtype=np.int64)
 
     def segment_chunk_ids(self, segment: int) -> np.ndarray:
         rows = self._rows("SELECT id FROM chunks WHERE segment = ? ORDER BY id", (segment,))

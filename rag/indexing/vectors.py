@@ -30,11 +30,13 @@ import numpy as np
 
 from rag.indexing.rows import RowSet, runs, sorted_unique
 
-# Exact scoring reads every allowed row: at 1M rows 100k scattered ones took 26.7 ms by position (faiss
-# fvec_inner_products_by_idx; a numpy gather 62.8 ms) and as one run 15.9 ms, recall 1.0, where the walk from
-# four entries took 10.9 ms for recall 0.88 (eval/bench_filtered.py, README "Scale")
+# Exact scoring reads every allowed row: at 1M rows 100k scattered ones took 28 ms by position (faiss
+# fvec_inner_products_by_idx; a numpy gather 63 ms) and as one run 9.5 ms, recall 1.0, where the walk from four
+# entries took 10.9 ms for recall 0.88 (eval/bench_filtered.py, README "Scale"). Rows in at most MAX_RUNS runs
+# (a collection, a paper, a date range) are read as slices, so many more of them are affordable.
 EXACT_ROWS = 100_000
 EXACT_SHARE = 0.5  # above it the walk skips at most every other row it meets
+EXACT_RUN_ROWS = 500_000
 MAX_RUNS = 64
 MAX_EF = 1024
 PIVOTS = 4096  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
@@ -109,12 +111,13 @@ class VectorIndex:
             if len(allowed) == 0:
                 return []
             if self.info.kind == "hnsw":
-                held = allowed.derived(self, lambda: self._positions(allowed.ids))  # kept with the filter
+                held, spans = allowed.derived(self, lambda: self._positions(allowed.ids))  # kept with the filter
                 if len(held) == 0:
                     return []
                 share = len(held) / self.size
-                if len(held) <= EXACT_ROWS and share <= EXACT_SHARE:
-                    return self._exact(query, k, held)
+                if (len(spans[0]) <= MAX_RUNS and len(held) <= EXACT_RUN_ROWS) or \
+                        (len(held) <= EXACT_ROWS and share <= EXACT_SHARE):
+                    return self._exact(query, k, held, spans)
             selector = allowed.selector()
         elif excluded is not None and len(excluded):
             # keep the inner selector alive as long as the outer one: faiss holds a raw pointer
@@ -195,18 +198,20 @@ class VectorIndex:
             self._ids = self._stored_ids[self._order]
         return self._stored_ids, self._order, self._ids
 
-    def _positions(self, allowed: np.ndarray) -> np.ndarray:
+    def _positions(self, allowed: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
         """Where the allowed ids this index holds are stored, in stored order (a filter lists rows of every
-        segment)."""
+        segment), and their runs."""
         self._id_table()
         at = np.minimum(np.searchsorted(self._ids, allowed), len(self._ids) - 1)
-        return sorted_unique(self._order[at[self._ids[at] == allowed]])
+        held = sorted_unique(self._order[at[self._ids[at] == allowed]])
+        return held, runs(held) if len(held) else (held, held)
 
-    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray) -> list[tuple[int, float]]:
+    def _exact(self, query: np.ndarray, k: int, positions: np.ndarray, spans: tuple[np.ndarray, np.ndarray]
+               ) -> list[tuple[int, float]]:
         """The k best of the rows stored at these (sorted) positions, scored in place against the stored vectors:
-        a few runs of neighbouring positions as slices (a matrix product each), scattered rows by position."""
+        a few runs of neighbouring positions (`spans`) as slices (a matrix product each), else by position."""
         stored = self.stored_vectors()
-        starts, ends = runs(positions)
+        starts, ends = spans
         if len(starts) <= MAX_RUNS:
             scores = np.concatenate([stored[a:b] @ query[0] for a, b in zip(starts, ends)])
         else:

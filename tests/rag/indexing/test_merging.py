@@ -154,7 +154,7 @@ def test_merge_policy_validates():
         MergePolicy(max_deleted=0)
 
 
-def test_a_segment_stores_its_rows_by_collection_and_date(tmp_path):
+def test_a_segment_stores_its_rows_by_collection_paper_and_date(tmp_path):
     from dataclasses import replace
 
     import faiss
@@ -163,15 +163,17 @@ def test_a_segment_stores_its_rows_by_collection_and_date(tmp_path):
 
     index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=6))
     index.create_collection("clips")
-    dated = [("d0.txt", "default", "2021-03-05"), ("d1.txt", "clips", "2019-01-01"), ("d2.txt", "default", None),
-             ("d3.txt", "default", "2020-07-01"), ("d4.txt", "clips", None), ("d5.txt", "default", "2019-12-31")]
-    index.add([replace(_source(d, TEXTS[d]), collection=c, meta=DocumentMeta(date=day)) for d, c, day in dated])
+    dated = [("d0.txt", "default", "2021-03-05", "人民日报"), ("d1.txt", "clips", "2019-01-01", None),
+             ("d2.txt", "default", None, None), ("d3.txt", "default", "2020-07-01", "光明日报"),
+             ("d4.txt", "clips", None, None), ("d5.txt", "default", "2019-12-31", "人民日报")]
+    index.add([replace(_source(d, TEXTS[d]), collection=c, meta=DocumentMeta(date=day, paper=paper))
+               for d, c, day, paper in dated])
     snap = index.open()
     [segment] = snap.vectors.sealed.values()
     stored = faiss.vector_to_array(segment.index.id_map).tolist()
-    row_of = {d: snap.store.chunk_rows([d])[0] for d, _, _ in dated}
-    # clips first (undated, then 2019), then default: undated, 2019-12-31, 2020-07-01, 2021-03-05
-    assert stored == [row_of[d] for d in ("d4.txt", "d1.txt", "d2.txt", "d5.txt", "d3.txt", "d0.txt")]
+    row_of = {d: snap.store.chunk_rows([d])[0] for d, *_ in dated}
+    # clips first (undated, then 2019), then default: no paper, then each paper by date
+    assert stored == [row_of[d] for d in ("d4.txt", "d1.txt", "d2.txt", "d5.txt", "d0.txt", "d3.txt")]
 
 
 def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_file(tmp_path):

@@ -86,22 +86,25 @@ def test_few_allowed_rows_are_scored_exactly_in_place_and_many_walk_the_graph(se
     exact = VectorIndex._exact
     monkeypatch.setattr(VectorIndex, "_exact", lambda self, *a: scored_exactly.append(1) or exact(self, *a))
     monkeypatch.setattr(vectors, "EXACT_ROWS", 3000)
+    monkeypatch.setattr(vectors, "EXACT_RUN_ROWS", 12_000)
     run = np.arange(5000, 8000)  # stored side by side: a date range in a segment ordered by date
     scattered = np.sort(np.random.default_rng(5).choice(len(ids), size=3000, replace=False))
+    two_runs = np.r_[np.arange(0, 6000), np.arange(14_000, 20_000)]  # 60 % of the segment, but in runs
     queries = clustered(20_050)[20_000:]
-    for rows in (run, scattered):
+    for rows in (run, scattered, two_runs):
         for q in queries:
             got = index.search(q, 10, ids[rows].tolist())
             best = rows[np.argsort(-(vecs[rows] @ q))[:10]]
             assert [i for i, _ in got] == ids[best].tolist()
             assert np.allclose([s for _, s in got], vecs[best] @ q, atol=1e-5)
-    assert len(scored_exactly) == 2 * len(queries)
+    assert len(scored_exactly) == 3 * len(queries)
     over_rows = np.sort(np.random.default_rng(6).choice(len(ids), size=3001, replace=False))
-    over_share = np.arange(int(EXACT_SHARE * len(ids)) + 1)
-    for many in (over_rows, over_share):
+    over_run_rows = np.arange(0, 12_001)
+    over_share = np.setdiff1d(np.arange(len(ids)), np.arange(0, len(ids), 3))  # two thirds, scattered
+    for many in (over_rows, over_run_rows, over_share):
         got = index.search(queries[0], 10, ids[many].tolist())
         assert len(got) == 10 and {i for i, _ in got} <= set(ids[many].tolist())
-    assert len(scored_exactly) == 2 * len(queries)  # the graph walked
+    assert len(scored_exactly) == 3 * len(queries)  # the graph walked
 
 
 def between_clusters(n: int, dim: int = 48, seed: int = 9) -> np.ndarray:
