@@ -33,10 +33,11 @@ from rag.indexing.rows import RowSet, runs, sorted_unique
 # Exact scoring reads every allowed row: at 1M rows 100k scattered ones took 28 ms by position (faiss
 # fvec_inner_products_by_idx; a numpy gather 63 ms) and as one run 9.5 ms, recall 1.0, where the walk from four
 # entries took 10.9 ms for recall 0.88 (eval/bench_filtered.py, README "Scale"). Rows in at most MAX_RUNS runs
-# (a collection, a paper, a date range) are read as slices, so many more of them are affordable.
+# (a collection, a paper, a date range) are read as slices, at about a third of the cost: 200k took 19.5 ms, but
+# a 333k-row paper made the whole search over HTTP 2.3x the unfiltered one (the reads contend with the encoder).
 EXACT_ROWS = 100_000
 EXACT_SHARE = 0.5  # above it the walk skips at most every other row it meets
-EXACT_RUN_ROWS = 500_000
+EXACT_RUN_ROWS = 150_000
 MAX_RUNS = 64
 MAX_EF = 1024
 PIVOTS = 4096  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
