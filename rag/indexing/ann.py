@@ -7,7 +7,7 @@ keeps recall@10 against exact search at or above the target on probe queries mad
 alone (one walk from the top layer), or efSearch with a few entry points (one walk from each of the pivots
 nearest the query, rag.indexing.vectors). Cheapest is the smallest beam, efSearch times the walks: on the 1M
 benchmark segment the distance computations per query followed it within about 30 % for both kinds (efSearch
-256 alone: 2,520; 64 from 4 entries: 2,585). The segment's info keeps efSearch and the entries, so a loaded
+256 alone: 2,128; 64 from 4 entries: 2,079; eval/bench_ann.py --entries). The segment's info keeps efSearch and the entries, so a loaded
 segment searches as it was tuned; `retune` gives a segment tuned by an older policy today's (rag.indexing.merging).
 """
 
@@ -31,7 +31,7 @@ SEARCHES = sorted([(ef, 0) for ef in EF_SEARCH] + [(ef, e) for e in ENTRIES for 
 # query vectors needed efSearch 512 for recall@10 0.96; probes at power 1 reached 0.95 at 128 already, at power 3
 # their recall followed the real queries' within 0.012 at every efSearch from 128 up (power 2: within 0.06).
 # On 19,850 real vectors they stayed within 0.03 of the questions (0.965 vs 0.947 at 512); on 1M vectors drawn
-# around real ones they set efSearch where questions reach 0.597 (README, "Scale").
+# around real ones they chose a search where questions reach 0.826 (one walk only: 0.597; README, "Scale").
 PROBE_POWER = 3
 
 
