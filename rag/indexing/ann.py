@@ -78,9 +78,7 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
         return index
     hnsw = faiss.downcast_index(index.index.index)
     queries = probe_queries(vectors, policy.sample_queries, seed)
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    _, truth = exact.search(queries, 10)
+    _, truth = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)  # exact, reading them in place
     truth = faiss.vector_to_array(index.index.id_map)[truth]  # positions as row ids, as the id map returns them
     pivots = min(PIVOTS, index.size // 16)
     best, trial = (-1.0, VectorInfo(kind="hnsw")), VectorIndex(index.dim, index.index)  # reads ids, pivots once
@@ -105,9 +103,7 @@ def probe_queries(vectors: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     would be far too easy a query: HNSW stores each node's neighbours as its links."""
     rng = np.random.default_rng(seed)
     sample = vectors[rng.choice(len(vectors), size=min(n, len(vectors)), replace=False)]
-    exact = faiss.IndexFlatIP(vectors.shape[1])
-    exact.add(vectors)
-    near, _ = exact.search(sample, 11)
+    near, _ = faiss.knn(sample, vectors, 11, metric=faiss.METRIC_INNER_PRODUCT)
     cos = float(np.clip(np.median(near[:, 10]), 0.05, 0.9999)) ** PROBE_POWER
     noise = rng.standard_normal(sample.shape).astype(np.float32)
     noise *= np.sqrt(1 / cos**2 - 1) / np.linalg.norm(noise, axis=1, keepdims=True)  # cos(v, v + noise) = cos

@@ -121,7 +121,7 @@ class TantivyIndex:
             step = max(k, wide // 4)
             for start in range(0, len(hits), step):
                 batch = hits[start:start + step]
-                found = np.array([searcher.doc(address).get_first("rowid") for _, address in batch], dtype=np.int64)
+                found = np.array([_row(searcher, address) for _, address in batch], dtype=np.int64)
                 at = np.minimum(np.searchsorted(rows, found), len(rows) - 1)
                 kept += [(int(row), float(score)) for row, (score, _), ok in zip(found, batch, rows[at] == found) if ok]
                 if len(kept) >= k:
@@ -136,5 +136,9 @@ class TantivyIndex:
 
     @staticmethod
     def _hits(searcher, query: tantivy.Query, k: int) -> list[tuple[int, float]]:
-        return [(int(searcher.doc(address).get_first("rowid")), float(score))
-                for score, address in searcher.search(query, k).hits]
+        return [(_row(searcher, address), float(score)) for score, address in searcher.search(query, k).hits]
+
+
+def _row(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> int:
+    """A hit's row id, read from its stored document (~8 us at 1M: tantivy-py reads no fast field)."""
+    return int(searcher.doc(address).get_first("rowid"))
