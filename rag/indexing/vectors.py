@@ -127,8 +127,7 @@ class VectorIndex:
             selector.inner = inner
         if self.info.kind == "hnsw":
             ef = self.ef_search if share >= 1.0 else min(MAX_EF, int(self.ef_search / share))
-            walked = self._walk(query, k, ef, selector, allowed.ids if allowed is not None else None) \
-                if self.info.entries else None
+            walked = self._walk(query, k, ef, selector, allowed) if self.info.entries else None
             if walked is not None:
                 return walked
         params = None
@@ -158,7 +157,7 @@ class VectorIndex:
         return self.info.ef_search or faiss.downcast_index(self.index.index).hnsw.efSearch
 
     def _walk(self, query: np.ndarray, k: int, ef: int, selector: faiss.IDSelector | None,
-              allowed: np.ndarray | None) -> list[tuple[int, float]] | None:
+              allowed: Allowed | None) -> list[tuple[int, float]] | None:
         """The bottom layer walked from the `entries` pivots nearest the query (allowed pivots only, under a
         filter), one walk after another with one visited set; `selector` works on row ids as in `search`. None
         when the filter allows no pivot: then one walk from the top layer."""
@@ -167,9 +166,7 @@ class VectorIndex:
             self._pivots = (positions.astype(np.int32), np.ascontiguousarray(self.stored_vectors()[positions]))
         positions, vectors = self._pivots
         if allowed is not None:
-            ids = self._id_table()[0][positions]
-            at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
-            keep = allowed[at] == ids
+            keep = allowed.derived((self, "pivots"), lambda: self._allowed_pivots(allowed.ids))  # kept with it
             positions, vectors = positions[keep], vectors[keep]
         entries = min(self.info.entries, len(positions))
         if entries == 0:
@@ -190,6 +187,12 @@ class VectorIndex:
             faiss.swig_ptr(scores), faiss.swig_ptr(labels), entries, 1, params)  # 1: one walk per entry
         stored = self._id_table()[0]
         return [(int(stored[i]), float(s)) for i, s in zip(labels[0], scores[0]) if i != -1]
+
+    def _allowed_pivots(self, allowed: np.ndarray) -> np.ndarray:
+        """Which pivots the (sorted) allowed ids admit, as a mask."""
+        ids = self._id_table()[0][self._pivots[0]]
+        at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
+        return allowed[at] == ids
 
     def _id_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The row ids in stored order, the order that sorts them, and the sorted ids (read once)."""
