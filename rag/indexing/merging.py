@@ -2,7 +2,7 @@
 
 Sealing turns the fresh chunks into an immutable segment file once there are `seal_at` of them; merging
 rewrites segments that carry too many tombstones, or too many small segments, into one. A segment stores its
-rows by collection and publication date (`Store.segment_order`), so that those filters select runs of it.
+rows by collection, paper and publication date (`Store.segment_order`), so that those filters select runs of it.
 Both write the new file first (temporary name, fsync, rename), then record it in the store in one transaction,
 then unlink the files they replaced: a crash at any point leaves the store pointing at complete files only, and
 the files it no longer lists are removed by `sweep` on the next write.

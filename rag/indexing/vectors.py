@@ -5,10 +5,10 @@ rag.indexing.ann. Both take explicit 64-bit ids (the chunk row ids), an `allowed
 A filter is a pre-filter (a faiss IDSelector), not a post-filter, so a filtered search still returns k rows.
 HNSW with a selector walks the whole graph but keeps only allowed nodes: the fewer they are, the more of the
 walk is wasted and the lower the recall. So the allowed rows are scored exactly, in place in the vectors the
-index stores, when they are few enough (`EXACT_ROWS`) and not most of the segment (`EXACT_SHARE`): as slices
-when they lie in a few runs of the stored order (segments store their rows by collection and date,
-rag.indexing.merging, so a date range or a collection is a run), else by position. Otherwise the walk, its
-efSearch grown as the share shrinks.
+index stores, when that reads little: as slices when they lie in a few runs of the stored order and are at most
+`EXACT_RUN_ROWS` (segments store their rows by collection, paper and date, rag.indexing.merging, so a
+collection, a paper or a date range is a run), else by position when they are at most `EXACT_ROWS` and not most
+of the segment (`EXACT_SHARE`). Otherwise the walk, its efSearch grown as the share shrinks.
 
 An HNSW segment tuned with entry points (`VectorInfo.entries`) does not start its walk at the top layer's one
 entry node: it scores a fixed sample of its stored vectors (the pivots, `pivot_positions`) against the query and
@@ -237,6 +237,6 @@ class VectorIndex:
 
 
 def pivot_positions(n: int, count: int) -> np.ndarray:
-    """`count` stored positions of `n`, evenly spaced: segments store rows by collection and date, so the
+    """`count` stored positions of `n`, evenly spaced: segments store rows by collection, paper and date, so the
     pivots cover every collection and period in proportion (and need no storing: they follow from n)."""
     return (np.arange(count, dtype=np.int64) * n) // max(count, 1)
