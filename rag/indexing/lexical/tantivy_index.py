@@ -83,7 +83,7 @@ class TantivyIndex:
             return set()
         q = tantivy.Query.term_set_query(self.schema, "rowid", [int(i) for i in rowids])
         searcher = self.index.searcher()
-        return {int(searcher.doc(a)["rowid"][0]) for _, a in searcher.search(q, len(rowids)).hits}
+        return {_row(searcher, a) for _, a in searcher.search(q, len(rowids)).hits}
 
     def _ranges_query(self, starts: np.ndarray, ends: np.ndarray) -> tantivy.Query:
         """Rows by id as ranges, one a run of consecutive ids (`rows.runs`: exclusive ends)."""
