@@ -311,15 +311,24 @@ class Index:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / MANIFEST_FILE)
 
-    def merge(self) -> int | None:
+    def merge(self, guard: Callable[[], AbstractContextManager] = nullcontext) -> int | None:
         """Rewrite segments heavy with tombstones, or too many small ones, and tune again segments an older
-        policy tuned; run in the background after writes."""
-        with self._lock():
-            with self._writable() as (store, lexicon):
+        policy tuned; run in the background after writes. The write lock (and `guard()`, the caller's own
+        writer lock, if any) is held only to choose and to record: the build in between lets writes go on."""
+        with merging.merge_lock(self.root) as mine:
+            if not mine:
+                return None  # another merge runs
+            with guard(), self._lock(), self._writable() as (store, lexicon):
                 merging.sweep(self.root, store, lexicon)
-                merged = merging.merge(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
-                                       self.merge_policy)
-                retuned = merging.retune(self.root, store, self.policy)
+                job = merging.plan_merge(store, self.embedder.name, self.merge_policy)
+                stale = merging.untuned(store)
+            built = merging.build(self.root, job, self.embedder.dim, self.policy) if job else None
+            tuned = merging.tune_again(self.root, stale, self.policy)
+            if job is None and not tuned:
+                return None
+            with guard(), self._lock(), self._writable() as (store, _):
+                merged = merging.commit(self.root, store, job, built) if job else None
+                retuned = merging.record_tuning(store, tuned)
                 if merged is not None or retuned:
                     self._stamp(store)
                 return merged

@@ -7,6 +7,11 @@ Both write the new file first (temporary name, fsync, rename), then record it in
 then unlink the files they replaced: a crash at any point leaves the store pointing at complete files only, and
 the files it no longer lists are removed by `sweep` on the next write.
 
+A merge, as Lucene's, does not hold the write lock while it builds: it chooses its segments and reads their
+rows under the lock (`plan_merge`), builds the new index without it (`build`: minutes for an HNSW of a million
+rows, during which pages are added and deleted), and records the result under the lock again (`commit`), where
+rows deleted meanwhile become tombstones of the new segment. One merge runs at a time (`merge_lock`).
+
 The lexicon (tantivy) follows every write: rows enter FTS5 inside the write's transaction, so they are
 searchable the moment it commits, then move to the lexicon (its commit, then a second transaction that drops
 them from FTS5); removed rows are dropped from it after the store's commit. A crash between the two leaves
@@ -16,8 +21,11 @@ the next write finishes the move.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,6 +38,8 @@ from rag.indexing.lexical import LexicalIndex
 from rag.indexing.segments import SEGMENTS_DIR
 from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex, VectorInfo
+
+MERGE_LOCK = ".merging"
 
 
 @dataclass(frozen=True)
@@ -49,34 +59,57 @@ class MergePolicy:
 
 def sweep(root: Path, store: Store, lexicon: LexicalIndex) -> None:
     """Remove segment files the store does not list (left by a crash between writing and recording), and
-    finish the lexicon moves and deletes a crash interrupted."""
+    finish the lexicon moves and deletes a crash interrupted. A merge building outside the write lock keeps
+    its unfinished file (`*.tmp`)."""
     forget_deleted(store, lexicon)
     move_to_lexicon(store, lexicon)
     folder = root / SEGMENTS_DIR
     if not folder.exists():
         return
     listed = {row["file"] for row in store.segment_rows()}
+    building = merge_running(root)
     for path in folder.iterdir():
-        if path.name not in listed:
+        if path.name not in listed and not (building and path.suffix == ".tmp"):
             path.unlink(missing_ok=True)
+
+
+@contextmanager
+def merge_lock(root: Path) -> Iterator[bool]:
+    """Held by the one merge that may run at a time (in any thread or process): True when it is this one's.
+    A flock, so that a killed merge leaves no lock behind."""
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / MERGE_LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def merge_running(root: Path) -> bool:
+    """Whether a merge holds the merge lock now (locks of separate opens exclude each other in one process too)."""
+    with merge_lock(root) as free:
+        return not free
 
 
 def move_to_lexicon(store: Store, lexicon: LexicalIndex, batch: int = 20_000) -> None:
     """Move the rows FTS5 holds (those written since the last move; all of them in an index from before the
     lexicon) into the lexicon, a batch at a time."""
-    moved = False
     while rows := store.lexical_rows(batch):
         lexicon.add(rows)
         lexicon.commit()
         with store.transaction():
             store.unindex_lexical([row for row, _ in rows])
+            if not store.lexical_rows(1):
+                # FTS5 keeps deleted rows' postings (and scans them) until its segments merge: 3.4 ms -> 0.2 ms
+                # a query on an FTS5 table emptied of 20,000 rows. In the same transaction as the deletes, so
+                # that the pages both touch reach the WAL once (a page's write: 0.11 MB less)
+                store.optimize_lexical()
             store.bump_generation()  # readers reload the lexicon
-        moved = True
-    if moved:
-        # FTS5 keeps deleted rows' postings (and scans them) until its segments merge: 3.4 ms -> 0.2 ms a
-        # query on an FTS5 table emptied of 20,000 rows
-        with store.transaction():
-            store.optimize_lexical()
 
 
 def forget_deleted(store: Store, lexicon: LexicalIndex) -> None:
@@ -92,17 +125,33 @@ def forget_deleted(store: Store, lexicon: LexicalIndex) -> None:
         store.bump_generation()  # readers reload the lexicon
 
 
+@dataclass(frozen=True)
+class Job:
+    """A segment to write: its reserved number, the rows it takes (live when chosen, in segment order) with
+    their vectors, and the segments it replaces. Read under the write lock; built without it (`build`)."""
+    segment: int
+    ids: np.ndarray
+    vectors: np.ndarray
+    replaces: tuple[int, ...] = ()
+
+    @property
+    def file(self) -> str:
+        return f"seg-{self.segment:06d}.faiss"
+
+
 def seal(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy,
          force: bool = False) -> int | None:
-    """Seal the fresh chunks into a segment when there are enough of them (or any, with `force`)."""
+    """Seal the fresh chunks into a segment when there are enough of them (or any, with `force`); inside the
+    write, as it is small (`seal_at` rows: searched exactly, built in well under a second)."""
     ids = store.fresh_ids()
     if len(ids) == 0 or (len(ids) < policy.seal_at and not force):
         return None
-    return _write(root, store, model, ids, dim, vectors, replaces=[])
+    job = _job(store, model, ids, ())
+    return commit(root, store, job, build(root, job, dim, vectors))
 
 
-def merge(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, policy: MergePolicy) -> int | None:
-    """Rewrite the segments that need it into one; None when none does."""
+def plan_merge(store: Store, model: str, policy: MergePolicy) -> Job | None:
+    """The segments that need rewriting into one, read for `build`; None when none does."""
     rows = store.segment_rows()
     dead = {seg: len(ids) for seg, ids in store.tombstones().items()}
     chosen = [r["id"] for r in rows if dead.get(r["id"], 0) > policy.max_deleted * r["count"]]
@@ -111,62 +160,87 @@ def merge(root: Path, store: Store, model: str, dim: int, vectors: AnnPolicy, po
         chosen = sorted(set(chosen) | {r["id"] for r in small})
     if not chosen:
         return None
-    ids = np.concatenate([store.segment_chunk_ids(seg) for seg in chosen])
-    if len(ids) == 0:
-        return _record(root, store, None, chosen)
-    return _write(root, store, model, ids, dim, vectors, replaces=chosen)
+    return _job(store, model, np.concatenate([store.segment_chunk_ids(seg) for seg in chosen]), tuple(chosen))
 
 
-def retune(root: Path, store: Store, policy: AnnPolicy) -> list[int]:
-    """Tune again, by today's policy, the HNSW segments an older one tuned (their info keeps no efSearch, and
-    they walk from the top layer only): the graph stays, only how it is searched changes, so the file is not
-    rewritten and the new info is recorded in one transaction. At 1M rows it takes about a minute, once."""
-    done = []
-    for row in store.segment_rows():
-        info = VectorInfo.from_dict(json.loads(row["info"]))
-        if info.kind != "hnsw" or info.ef_search:
-            continue
-        index = VectorIndex.load(root / SEGMENTS_DIR / row["file"], info)
-        tuned = ann.tune(index, index.stored_vectors(), policy)
-        with store.transaction():
-            store.set_segment_info(row["id"], json.dumps(asdict(tuned.info)))
-            store.bump_generation()
-        done.append(row["id"])
-    return done
-
-
-def _write(root: Path, store: Store, model: str, ids: np.ndarray, dim: int, policy: AnnPolicy,
-           replaces: list[int]) -> int:
-    folder = root / SEGMENTS_DIR
+def _job(store: Store, model: str, ids: np.ndarray, replaces: tuple[int, ...]) -> Job:
     ids = store.segment_order(ids)
-    vecs = store.vectors_of(model, ids.tolist())
+    with store.transaction():  # reserved now: a write may seal a segment while this one is built
+        segment = int(store.get_meta("last_segment") or 0) + 1
+        store.set_meta("last_segment", str(segment))
+    return Job(segment, ids, store.vectors_of(model, ids.tolist()), replaces)
+
+
+def build(root: Path, job: Job, dim: int, policy: AnnPolicy) -> VectorIndex | None:
+    """The job's index, written to `<file>.tmp` and synced; None when it has no rows (the segments it
+    replaces are only dropped). Needs no lock: at a million rows it takes minutes, and writes go on."""
+    if len(job.ids) == 0:
+        return None
+    folder = root / SEGMENTS_DIR
     folder.mkdir(parents=True, exist_ok=True)
-    segment = int(store.get_meta("last_segment") or 0) + 1
-    index = ann.build(ids, vecs, dim, policy)
-    name = f"seg-{segment:06d}.faiss"
-    tmp = folder / (name + ".tmp")
+    index = ann.build(job.ids, job.vectors, dim, policy)
+    tmp = folder / (job.file + ".tmp")
     index.save(tmp)
     with tmp.open("rb") as fh:
         os.fsync(fh.fileno())
-    os.replace(tmp, folder / name)
-    _fsync_dir(folder)
-    row = {"file": name, "kind": index.info.kind, "info": json.dumps(asdict(index.info)),
-           "sha256": file_sha256(folder / name), "ids": ids}
-    return _record(root, store, (segment, row), replaces)
+    return index
 
 
-def _record(root: Path, store: Store, new: tuple[int, dict] | None, replaces: list[int]) -> int | None:
-    old_files = [r["file"] for r in store.segment_rows() if r["id"] in replaces]
+def commit(root: Path, store: Store, job: Job, index: VectorIndex | None) -> int | None:
+    """Record a built job in one transaction (under the write lock): the new segment, the rows deleted while
+    it was built as its tombstones, the replaced segments dropped. None, and the file discarded, when a
+    replaced segment is gone meanwhile (a rebuild)."""
+    folder = root / SEGMENTS_DIR
+    tmp = folder / (job.file + ".tmp")
+    listed = {r["id"]: r["file"] for r in store.segment_rows()}
+    if any(seg not in listed for seg in job.replaces):
+        tmp.unlink(missing_ok=True)
+        return None
+    if index is not None:
+        os.replace(tmp, folder / job.file)
+        _fsync_dir(folder)
     with store.transaction():
-        if new is not None:
-            segment, row = new
-            store.set_meta("last_segment", str(segment))
-            store.add_segment(segment, row["file"], row["kind"], row["info"], row["sha256"], row["ids"])
-        store.drop_segments(replaces)
+        if index is not None:
+            store.add_segment(job.segment, job.file, index.info.kind, json.dumps(asdict(index.info)),
+                              file_sha256(folder / job.file), job.ids)
+            store.move_tombstones(job.replaces, job.segment, job.ids)
+        store.drop_segments(job.replaces)
         store.bump_generation()
-    for name in old_files:  # readers hold the vectors in memory; the files are no longer listed
-        (root / SEGMENTS_DIR / name).unlink(missing_ok=True)
-    return new[0] if new else None
+    for seg in job.replaces:  # readers hold the vectors in memory; the files are no longer listed
+        (folder / listed[seg]).unlink(missing_ok=True)
+    return job.segment if index is not None else None
+
+
+def untuned(store: Store) -> list[dict]:
+    """The HNSW segments an older policy tuned (their info keeps no efSearch; they walk from the top layer)."""
+    rows = store.segment_rows()
+    return [r for r in rows if (info := VectorInfo.from_dict(json.loads(r["info"]))).kind == "hnsw"
+            and not info.ef_search]
+
+
+def tune_again(root: Path, rows: list[dict], policy: AnnPolicy) -> list[tuple[dict, VectorInfo]]:
+    """Today's policy's search for these segments (`untuned`): the graph stays, only how it is searched
+    changes, so the file is not rewritten. Needs no lock; at 1M rows it takes about a minute."""
+    out = []
+    for row in rows:
+        path = root / SEGMENTS_DIR / row["file"]
+        if path.exists():  # else merged away or rebuilt meanwhile
+            index = VectorIndex.load(path, VectorInfo.from_dict(json.loads(row["info"])))
+            out.append((row, ann.tune(index, index.stored_vectors(), policy).info))
+    return out
+
+
+def record_tuning(store: Store, tuned: list[tuple[dict, VectorInfo]]) -> list[int]:
+    """Record `tune_again`'s infos in one transaction, for the segments that are still as they were."""
+    current = {r["id"]: r for r in store.segment_rows()}
+    done = [(row["id"], info) for row, info in tuned
+            if row["id"] in current and current[row["id"]]["info"] == row["info"]]
+    if done:
+        with store.transaction():
+            for segment, info in done:
+                store.set_segment_info(segment, json.dumps(asdict(info)))
+            store.bump_generation()
+    return [segment for segment, _ in done]
 
 
 def _fsync_dir(path: Path) -> None:

@@ -529,6 +529,15 @@ class Store:
     def clear_lexical_deletes(self, ids: Sequence[int]) -> None:
         self.db.executemany("DELETE FROM lexical_deletes WHERE rowid = ?", [(int(i),) for i in ids])
 
+    def move_tombstones(self, old: Sequence[int], new: int, ids: np.ndarray) -> None:
+        """Tombstones of the `old` segments whose rows the `new` one holds (rows deleted while it was built)
+        become the new segment's."""
+        for seg in old:
+            dead = np.array([r["rowid"] for r in self._rows("SELECT rowid FROM tombstones WHERE segment = ?", (seg,))],
+                            dtype=np.int64)
+            moved = dead[np.isin(dead, ids)]
+            self.db.executemany("UPDATE tombstones SET segment = ? WHERE rowid = ?", [(new, int(i)) for i in moved])
+
     def drop_segments(self, segments: Sequence[int]) -> None:
         for seg in segments:
             self.db.execute("DELETE FROM segments WHERE id = ?", (seg,))

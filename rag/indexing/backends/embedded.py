@@ -103,8 +103,7 @@ class EmbeddedBackend:
                 self.index.fill_sentences(guard=lambda: self._writer, stop=lambda: self._stopping)
                 if self._stopping:  # what is left is pending: the next process that opens the index finishes it
                     return
-                with self._writer:
-                    self.index.merge()
+                self.index.merge(guard=lambda: self._writer)
             except IndexStateError:  # another process holds the write lock: its own writes run this after
                 pass
 

@@ -76,6 +76,45 @@ def test_files_a_crash_left_behind_are_swept_on_the_next_write(tmp_path):
     assert not stray.exists() and len(list((tmp_path / "idx" / "segments").iterdir())) == 1
 
 
+def test_writes_go_on_while_a_merge_builds_and_its_deletes_are_kept(tmp_path, monkeypatch):
+    index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=4, max_deleted=0.2))
+    index.add([_source(d, t) for d, t in list(TEXTS.items())[:4]])
+    index.remove(["d0.txt"])
+    doomed = index.open().store.chunk_rows(["d1.txt"])
+    real_build = merging.ann.build
+
+    def build_while_writing(*args, **kwargs):  # the merge holds no write lock while it builds
+        index.remove(["d1.txt"])
+        index.add([_source("d9.txt", TEXTS["d9.txt"])])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(merging.ann, "build", build_while_writing)
+    merged = index.merge()
+    snap = index.open()
+    (segment,) = [s for s in snap.vectors.describe()["sealed"] if s["id"] == merged]
+    assert segment["vectors"] == 3 and segment["tombstones"] == 1  # d1, deleted during the build
+    query = HashEmbedder().embed_query(TEXTS["d1.txt"])
+    assert not set(doomed) & {i for i, _ in snap.vectors.search(query, 12)}
+    assert snap.store.chunk_rows(["d9.txt"]) and "d1.txt" not in {d.doc_id for d in snap.store.documents()}
+
+
+def test_a_merge_keeps_its_unfinished_file_from_a_sweep_and_one_merge_runs_at_a_time(tmp_path):
+    index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=2, max_deleted=0.2))
+    index.add([_source(d, t) for d, t in list(TEXTS.items())[:2]])
+    index.remove(["d0.txt"])
+    building = tmp_path / "idx" / "segments" / "seg-000050.faiss.tmp"
+    building.write_bytes(b"half built")
+    with merging.merge_lock(tmp_path / "idx") as mine:
+        assert mine and merging.merge_running(tmp_path / "idx")
+        assert index.merge() is None  # another merge runs
+        index.add([_source("d5.txt", TEXTS["d5.txt"])])
+        assert building.exists()
+    assert not merging.merge_running(tmp_path / "idx")
+    index.add([_source("d6.txt", TEXTS["d6.txt"])])
+    assert not building.exists()  # left by a merge that is gone
+    assert index.merge() is not None
+
+
 def _fts_rows(snap) -> set[int]:
     return {r[0] for r in snap.store.db.execute("SELECT rowid FROM chunks_fts")}
 
@@ -200,5 +239,5 @@ def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_fi
     assert segment.info.ef_search == info["ef_search"] and segment.index is old.vectors.sealed[row["id"]].index
     assert old.vectors.sealed[row["id"]].info.ef_search == 0  # the older snapshot searches as before
     assert new.vectors.search(query, 3)[0] == found[0]
-    assert merging.retune(tmp_path / "idx", store, AnnPolicy(exact_below=10, m=4, ef_construction=8)) == []
+    assert merging.untuned(store) == []
     store.close()
