@@ -40,7 +40,7 @@ EXACT_SHARE = 0.5  # above it the walk skips at most every other row it meets
 EXACT_RUN_ROWS = 150_000
 MAX_RUNS = 64
 MAX_EF = 1024
-PIVOTS = 16_384  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
+PIVOTS = 4096  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,7 @@ class VectorIndex:
         self._stored_ids: np.ndarray | None = None
         self._ids: np.ndarray | None = None
         self._order: np.ndarray | None = None
-        self._pivots: tuple[np.ndarray, faiss.Index] | None = None  # stored positions, their scorer
+        self._pivots: tuple[np.ndarray, np.ndarray] | None = None  # stored positions and their vectors
 
     @property
     def size(self) -> int:
@@ -163,44 +163,36 @@ class VectorIndex:
         when the filter allows no pivot: then one walk from the top layer."""
         if self._pivots is None:
             positions = pivot_positions(self.size, self.info.pivots)
-            self._pivots = (positions.astype(np.int32), _scorer(self.stored_vectors()[positions]))
-        positions, scorer = self._pivots
-        among = None
+            self._pivots = (positions.astype(np.int32), np.ascontiguousarray(self.stored_vectors()[positions]))
+        positions, vectors = self._pivots
         if allowed is not None:
-            among = allowed.derived((self, "pivots"), lambda: self._allowed_pivots(allowed.ids))  # kept with it
-            if among is None:
-                return None
-        _, top = scorer.search(query, min(self.info.entries, len(positions)), params=among)
-        top = top[0][top[0] >= 0]
-        if len(top) == 0:
+            keep = allowed.derived((self, "pivots"), lambda: self._allowed_pivots(allowed.ids))  # kept with it
+            positions, vectors = positions[keep], vectors[keep]
+        entries = min(self.info.entries, len(positions))
+        if entries == 0:
             return None
-        starts = np.ascontiguousarray(positions[top].reshape(1, -1))
-        # the walk returns its entries with the scores it is given: exact ones, not the scorer's 8-bit ones
-        start_scores = np.ascontiguousarray((self.stored_vectors()[starts[0]] @ query[0]).reshape(1, -1))
-        entries = len(top)
+        near = vectors @ query[0]
+        top = np.argpartition(-near, entries - 1)[:entries] if len(near) > entries else np.arange(len(near))
+        top = top[np.argsort(-near[top])]
         params = faiss.SearchParametersHNSW(efSearch=ef)
         if selector is not None:  # the walk sees stored positions, the selector row ids
             translated = faiss.IDSelectorTranslated(self.index.id_map, selector)
             params.sel = translated
         k = min(k, self.size)
         scores, labels = np.empty((1, k), dtype=np.float32), np.empty((1, k), dtype=np.int64)
+        starts = np.ascontiguousarray(positions[top].reshape(1, -1))
+        start_scores = np.ascontiguousarray(near[top].reshape(1, -1), dtype=np.float32)
         faiss.downcast_index(self.index.index).search_level_0(
             1, faiss.swig_ptr(query), k, faiss.swig_ptr(starts), faiss.swig_ptr(start_scores),
             faiss.swig_ptr(scores), faiss.swig_ptr(labels), entries, 1, params)  # 1: one walk per entry
         stored = self._id_table()[0]
         return [(int(stored[i]), float(s)) for i, s in zip(labels[0], scores[0]) if i != -1]
 
-    def _allowed_pivots(self, allowed: np.ndarray) -> faiss.SearchParameters | None:
-        """The pivots the (sorted) allowed ids admit, as search parameters of the pivot scorer (None: none)."""
+    def _allowed_pivots(self, allowed: np.ndarray) -> np.ndarray:
+        """Which pivots the (sorted) allowed ids admit, as a mask."""
         ids = self._id_table()[0][self._pivots[0]]
         at = np.minimum(np.searchsorted(allowed, ids), len(allowed) - 1)
-        keep = allowed[at] == ids
-        if not keep.any():
-            return None
-        packed = np.packbits(keep, bitorder="little")
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBitmap(len(packed), faiss.swig_ptr(packed)))
-        params.bits = packed  # kept with it: faiss holds a raw pointer
-        return params
+        return allowed[at] == ids
 
     def _id_table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The row ids in stored order, the order that sorts them, and the sorted ids (read once)."""
@@ -242,15 +234,6 @@ class VectorIndex:
         index = faiss.read_index(str(path))
         return cls(index.d, index, info)
 
-
-
-def _scorer(vectors: np.ndarray) -> faiss.Index:
-    """The pivots in 8 bits a dimension: scoring 16,384 of them reads 6 MB instead of 25 MB a query, and they only
-    choose where walks start (their entries are scored exactly)."""
-    scorer = faiss.IndexScalarQuantizer(vectors.shape[1], faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
-    scorer.train(vectors)
-    scorer.add(vectors)
-    return scorer
 
 
 def pivot_positions(n: int, count: int) -> np.ndarray:

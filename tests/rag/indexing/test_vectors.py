@@ -154,16 +154,6 @@ def test_walks_from_the_pivots_nearest_the_query_find_more_than_one_walk_from_th
         faiss.downcast_index(index.index.index).hnsw.efSearch = tuned_ef
 
 
-def test_a_walk_scores_what_it_returns_exactly_though_its_pivots_are_scored_in_8_bits(segment):
-    ids, vecs, index = segment
-    walk = with_entries(index, 8, 32)
-    by_id = dict(zip(ids.tolist(), vecs))
-    for q in between_clusters(20):
-        got = walk.search(q, 10)
-        assert len(got) == 10
-        assert max(abs(s - float(by_id[i] @ q.ravel())) for i, s in got) < 1e-5
-
-
 def test_a_filter_that_allows_no_pivot_walks_from_the_top_layer(segment):
     ids, vecs, index = segment
     walk = with_entries(index, 4, faiss.downcast_index(index.index.index).hnsw.efSearch)
