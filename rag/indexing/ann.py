@@ -2,13 +2,12 @@
 
 Below `exact_below` vectors a segment stays exact (IndexFlatIP): it costs under a few ms there and never misses.
 Above it, HNSW (IndexHNSWFlat, M links per node) inside an IndexIDMap2, so that segments keep the chunks' row
-ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` picks the cheapest search that
-keeps recall@10 against exact search at or above the target on probe queries made from the segment: efSearch
-alone (one walk from the top layer), or efSearch with a few entry points (one walk from each of the pivots
-nearest the query, rag.indexing.vectors). Cheapest is the smallest beam, efSearch times the walks: on the 1M
-benchmark segment the distance computations per query followed it within about 30 % for both kinds (efSearch
-256 alone: 2,128; 64 from 4 entries: 2,079; eval/bench_ann.py --entries). The segment's info keeps efSearch and the entries, so a loaded
-segment searches as it was tuned; `retune` gives a segment tuned by an older policy today's (rag.indexing.merging).
+ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` picks the narrowest beam (the
+candidates a search keeps: efSearch times its walks) whose probe queries, made from the segment, reach recall@10
+against exact search of the target plus `PROBE_MARGIN`, up to `max_beam`. How a beam is spent is fixed
+(`shape`), not tuned: probes cannot tell the shapes of one beam apart, questions can (below). The segment's info
+keeps efSearch and the entries, so a loaded segment searches as it was tuned; a segment tuned by an older policy
+(`POLICY_VERSION`) is tuned again in the background (rag.indexing.merging).
 """
 
 from __future__ import annotations
@@ -20,13 +19,14 @@ import numpy as np
 
 from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo
 
-EF_SEARCH = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
-ENTRIES = (4, 8)
-# (efSearch, entries) by beam, smallest first, none wider than the widest single walk; entries 0 is one walk
-# from the top layer
-SEARCHES = sorted([(ef, 0) for ef in EF_SEARCH] + [(ef, e) for e in ENTRIES for ef in EF_SEARCH
-                                                   if ef * e <= EF_SEARCH[-1]],
-                  key=lambda s: (s[0] * max(s[1], 1), s[1]))
+# Beams tried, narrowest first. On the 1M benchmark segment p50 grew with the beam (256: 2.0 ms, 512: 3.3 ms,
+# 768: 4.1 ms, 1024: 4.9 ms, one thread; README "Scale"), so `max_beam` is what a search may cost.
+BEAMS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
+# Probes overstate questions' recall@10: by 0.02-0.03 on 19,850 real vectors (efSearch 384-512), by 0.06-0.10
+# on 1M vectors drawn around real ones. The margin is the smaller gap, so a segment reaches about the target for
+# questions where probes and questions agree best and is not pushed past its beam budget where they do not.
+PROBE_MARGIN = 0.02
+POLICY_VERSION = 2  # 1: the cheapest (efSearch, entries) by probes alone, beams up to 512
 # How far probe queries lie from the segment's points. On 30k synthetic vectors the eval/seeds questions' real
 # query vectors needed efSearch 512 for recall@10 0.96; probes at power 1 reached 0.95 at 128 already, at power 3
 # their recall followed the real queries' within 0.012 at every efSearch from 128 up (power 2: within 0.06).
@@ -42,6 +42,7 @@ class AnnPolicy:
     ef_construction: int = 80
     target_recall: float = 0.95
     sample_queries: int = 200
+    max_beam: int = 1024
 
     def __post_init__(self):
         if self.exact_below < 1:
@@ -52,6 +53,20 @@ class AnnPolicy:
             raise ValueError(f"ef_construction {self.ef_construction} must be at least M ({self.m})")
         if not 0 < self.target_recall <= 1:
             raise ValueError(f"target_recall must be in (0, 1], got {self.target_recall}")
+        if self.max_beam not in BEAMS:
+            raise ValueError(f"max_beam must be one of {', '.join(map(str, BEAMS))}, got {self.max_beam}")
+
+
+def shape(beam: int, pivots: int) -> tuple[int, int]:
+    """How a beam is spent: (efSearch, entries). Below 128, one walk from the top layer; from 128, as many walks
+    (4, 8 or 16, one per pivot nearest the query) as keep efSearch at 32 or more. On the 1M benchmark segment
+    (134 real question vectors) that was the best shape of every beam from 128 to 1024: at 512, 16 walks of 32
+    reached 0.887, 8 of 64 0.884, 4 of 128 0.866, one of 512 0.726; the probes saw 0.962-0.964 for all four.
+    A segment takes no more walks than it has pivots."""
+    if beam < 128 or pivots < 4:
+        return beam, 0
+    entries = max(e for e in (4, 8, 16) if beam // e >= 32 and e <= pivots)
+    return beam // entries, entries
 
 
 def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = AnnPolicy()) -> VectorIndex:
@@ -72,8 +87,9 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = An
 
 
 def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(), seed: int = 0) -> VectorIndex:
-    """The same index set to the cheapest search (`SEARCHES`) reaching the target recall@10 (if none does, the
-    one with the best recall); `vectors` are the ones the index holds. Exact indexes come back unchanged."""
+    """The same index set to the narrowest beam (`BEAMS`, spent as `shape` says) whose probes reach the target
+    recall@10 plus `PROBE_MARGIN`, up to the policy's `max_beam` (if none does, the beam with the best recall);
+    `vectors` are the ones the index holds. Exact indexes come back unchanged."""
     if index.info.kind != "hnsw":
         return index
     hnsw = faiss.downcast_index(index.index.index)
@@ -81,16 +97,17 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     _, truth = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)  # exact, reading them in place
     truth = faiss.vector_to_array(index.index.id_map)[truth]  # positions as row ids, as the id map returns them
     pivots = min(PIVOTS, index.size // 16)
+    goal = min(1.0, policy.target_recall + PROBE_MARGIN)
     best, trial = (-1.0, VectorInfo(kind="hnsw")), VectorIndex(index.dim, index.index)  # reads ids, pivots once
-    for ef, entries in SEARCHES:
-        if entries and entries > pivots:
-            continue
-        trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef)
+    for beam in (b for b in BEAMS if b <= policy.max_beam):
+        ef, entries = shape(beam, pivots)
+        trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef,
+                                policy=POLICY_VERSION)
         got = [[i for i, _ in trial.search(q, 10)] for q in queries]
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
         if recall > best[0]:
             best = (recall, trial.info)
-        if recall >= policy.target_recall:
+        if recall >= goal:
             break
     recall, info = best
     hnsw.hnsw.efSearch = info.ef_search  # the file says it too, for tools that read it alone

@@ -212,10 +212,10 @@ def commit(root: Path, store: Store, job: Job, index: VectorIndex | None) -> int
 
 
 def untuned(store: Store) -> list[dict]:
-    """The HNSW segments an older policy tuned (their info keeps no efSearch; they walk from the top layer)."""
+    """The HNSW segments an older ANN policy tuned (`ann.POLICY_VERSION`)."""
     rows = store.segment_rows()
     return [r for r in rows if (info := VectorInfo.from_dict(json.loads(r["info"]))).kind == "hnsw"
-            and not info.ef_search]
+            and info.policy < ann.POLICY_VERSION]
 
 
 def tune_again(root: Path, rows: list[dict], policy: AnnPolicy) -> list[tuple[dict, VectorInfo]]:

@@ -52,6 +52,7 @@ class VectorInfo:
     entries: int = 0  # HNSW: walks start from this many pivots nearest the query (0: from the top layer)
     pivots: int = 0  # HNSW: how many stored vectors `pivot_positions` draws as entry candidates
     ef_search: int = 0  # HNSW: efSearch per walk (0: segments tuned before it was kept here; the file's)
+    policy: int = 0  # HNSW: the version of the ANN policy that tuned it (rag.indexing.ann.POLICY_VERSION)
 
     @classmethod
     def from_dict(cls, info: dict) -> VectorInfo:

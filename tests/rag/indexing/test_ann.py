@@ -2,7 +2,7 @@ import faiss
 import numpy as np
 import pytest
 
-from rag.indexing.ann import AnnPolicy, build, probe_queries
+from rag.indexing.ann import BEAMS, POLICY_VERSION, AnnPolicy, build, probe_queries, shape
 from rag.indexing.vectors import VectorIndex, VectorInfo
 
 
@@ -60,6 +60,8 @@ def test_bad_input_is_refused_with_the_shape():
         build(np.arange(10), np.zeros((10, 32), dtype=np.float32), 48, POLICY)
     with pytest.raises(ValueError, match="M must be"):
         AnnPolicy(m=2)
+    with pytest.raises(ValueError, match="max_beam must be one of"):
+        AnnPolicy(max_beam=1000)
 
 
 def test_probe_queries_lie_outside_the_segment_and_are_unit_length():
@@ -78,9 +80,27 @@ def test_when_no_search_reaches_the_target_the_one_with_the_best_recall_is_kept(
     exact = faiss.IndexFlatIP(48)
     exact.add(vecs)
     _, truth = exact.search(probes, 10)
-    for ef, entries in [(16, 0), (512, 0), (64, 8)]:
+    for ef, entries in [shape(beam, 3000 // 16) for beam in (16, 512, 1024)]:
         info = VectorInfo(kind="hnsw", entries=entries, pivots=3000 // 16 if entries else 0, ef_search=ef)
         trial = VectorIndex(48, index.index, info)
         got = [[i for i, _ in trial.search(q, 10)] for q in probes]
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
         assert recall <= index.info.recall_at_10 < 1.0
+
+
+def test_a_beam_is_spent_on_one_walk_while_narrow_then_on_walks_of_at_least_32():
+    assert shape(96, 4096) == (96, 0)
+    assert [shape(b, 4096) for b in (128, 192, 256, 384, 512, 1024)] == \
+        [(32, 4), (48, 4), (32, 8), (48, 8), (32, 16), (64, 16)]
+    assert shape(1024, 8) == (128, 8)  # no more walks than pivots
+    assert shape(1024, 3) == (1024, 0)
+    assert all(ef * max(e, 1) == b for b in BEAMS for ef, e in [shape(b, 4096)])
+
+
+def test_tuning_stays_within_the_beam_budget_and_stamps_the_policy():
+    vecs = clustered(3000, seed=5)
+    for budget in (64, 256):
+        index = build(np.arange(3000), vecs, 48,
+                      AnnPolicy(exact_below=1000, m=4, ef_construction=8, target_recall=1.0, max_beam=budget))
+        assert index.info.ef_search * max(index.info.entries, 1) <= budget
+        assert index.info.policy == POLICY_VERSION and index.info.recall_at_10 < 1.0

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rag.indexing import merging
+from rag.indexing import ann, merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.index import Index
 from rag.indexing.lexical.tantivy_index import TantivyIndex
@@ -239,5 +239,11 @@ def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_fi
     assert segment.info.ef_search == info["ef_search"] and segment.index is old.vectors.sealed[row["id"]].index
     assert old.vectors.sealed[row["id"]].info.ef_search == 0  # the older snapshot searches as before
     assert new.vectors.search(query, 3)[0] == found[0]
+    assert merging.untuned(store) == []
+    with store.transaction():  # tuned by the first policy that kept efSearch: tuned again too
+        store.set_segment_info(row["id"], json.dumps({"kind": "hnsw", "recall_at_10": 0.95, "ef_search": 512}))
+    assert [r["id"] for r in merging.untuned(store)] == [row["id"]]
+    index.merge()
+    assert json.loads(store.segment_rows()[0]["info"])["policy"] == ann.POLICY_VERSION
     assert merging.untuned(store) == []
     store.close()
