@@ -24,6 +24,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
+from rag.indexing import merging
 from rag.indexing.backends.milvus import MilvusBackend
 from rag.indexing.store import Store, embed_text, text_hash
 from rag.ingest.chunking import sentences
@@ -42,7 +43,7 @@ def build_embedded(engine: Engine, chunks_total: int, per_doc: int) -> None:
         for a in split_articles(p.name, p.read_text(encoding="utf-8")):
             pool += [a.text[s:e] for s, e in sentences(a.text)]
     seed_vecs = engine.embedder.embed_passages(pool[:300])
-    with engine.index._write(fresh=True) as store:
+    with engine.index._write(fresh=True) as (store, lexicon):
         for d in range(chunks_total // per_doc):
             doc_id = f"synthetic-{d:05d}.txt"
             chunks = []
@@ -57,8 +58,8 @@ def build_embedded(engine: Engine, chunks_total: int, per_doc: int) -> None:
             vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
             with store.transaction():
                 store.put_vectors(engine.embedder.name, {text_hash(embed_text(ch)): v for ch, v in zip(chunks, vecs)})
-                store.add_document(Source(doc_id, "x", doc_id, doc_id),
-                                   [Article(doc_id, 0, "合成文章", "lead", Mapped("x", (0,)))], chunks)
+                merging.add_document(store, lexicon, Source(doc_id, "x", doc_id, doc_id),
+                                     [Article(doc_id, 0, "合成文章", "lead", Mapped("x", (0,)))], chunks)
                 store.bump_generation()
 
 

@@ -24,6 +24,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
+from rag.indexing import merging
 from rag.indexing.index import Index
 from rag.indexing.store import embed_text, text_hash
 from rag.ingest.chunking import sentences
@@ -53,7 +54,7 @@ def main() -> None:
         seed_vecs = engine.embedder.embed_passages(pool[:300])
         index: Index = engine.index
         t = time.perf_counter()
-        with index._write(fresh=True) as store:
+        with index._write(fresh=True) as (store, lexicon):
             for d in range(args.chunks // args.per_doc):
                 doc_id = f"synthetic-{d:05d}.txt"
                 chunks, texts = [], []
@@ -71,7 +72,7 @@ def main() -> None:
                 vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
                 with store.transaction():
                     store.put_vectors(engine.embedder.name, {text_hash(embed_text(ch)): v for ch, v in zip(chunks, vecs)})
-                    store.add_document(src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
+                    merging.add_document(store, lexicon, src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
                     store.bump_generation()
         build_s = time.perf_counter() - t
         snap = engine.snapshot()

@@ -5,7 +5,7 @@
 Every corpus row but the planted seed chunks becomes a chunk of a synthetic page (`--per-doc` rows a page),
 with the corpus's vector as its chunk vector and as its one sentence vector (the sentence leg reads one per
 candidate). Rows are analysed in `--workers` processes (jieba is most of a load) and written through the
-store's own write path (one transaction a page, FTS5 first, moved to the lexicon every 5,000 rows), sealed into one
+store's own write path (one transaction a page, its tokens committed to the lexicon first), sealed into one
 segment (HNSW above RAG_ANN_THRESHOLD), and finally the five seed pages are added with `Engine.add`, embedded
 for real, so that eval/seeds questions can be scored against the archive (`rag eval eval/seeds` with
 RAG_INDEX_DIR=INDEX_DIR). Prints the time of each phase and writes them to INDEX_DIR/../<name>-build.json.
@@ -26,7 +26,6 @@ import numpy as np
 from rag.config import Settings
 from rag.engine import Engine
 from rag.indexing import merging
-from rag.indexing.index import MOVE_EVERY
 from rag.indexing.store import embed_text, lexical_terms, sentence_key, text_hash
 from rag.ingest.loading import Source, read
 from rag.text.mapped import Mapped
@@ -99,12 +98,10 @@ def main() -> None:
             with store.transaction():
                 store.put_vectors(name, dict(zip(hashes, vecs)))
                 store.put_vectors(sentence_key(name), dict(zip(hashes, vecs)))
-                store.add_document(source, [Article(source.doc_id, 0, "", "lead", Mapped("x", (0,)))], chunks,
-                                   terms)
+                merging.add_document(store, lexicon, source,
+                                     [Article(source.doc_id, 0, "", "lead", Mapped("x", (0,)))], chunks, terms)
                 store.bump_generation()
             loaded += len(chunks)
-            if page % (MOVE_EVERY // args.per_doc) == 0:  # as Index.add moves a long import
-                merging.move_to_lexicon(store, lexicon)
             if page % 2000 == 0:
                 print(f"  {loaded} chunks in {time.perf_counter() - t:.0f} s", flush=True)
         phases["write_pages_s"] = time.perf_counter() - t

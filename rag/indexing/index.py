@@ -1,9 +1,9 @@
 """The index on disk and its write path.
 
     index/
-      store.sqlite3        documents, chunks, FTS5, the embedding cache, segment bookkeeping (WAL mode)
+      store.sqlite3        documents, chunks, the embedding cache, segment bookkeeping (WAL mode)
       segments/seg-*.faiss sealed vector segments, immutable once written
-      lexical/             BM25 postings (tantivy) of every row moved out of the store's FTS5
+      lexical/             BM25 postings (tantivy) of every chunk
       manifest.json        the build manifest, stamped after every write
       models/              the rebuilt embedding model
 
@@ -12,9 +12,8 @@ is the document's rows and vectors, not a copy of the index. A reader sees a doc
 committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
 are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
 of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). A written
-chunk's tokens commit with it in FTS5 and then move to the tantivy lexicon, where a large archive is searched
-fast. One writer
-at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
+chunk's tokens commit to the tantivy lexicon just before the store commits the chunk (`merging.add_document`).
+One writer at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
 the first write.
 """
 
@@ -59,9 +58,6 @@ from rag.search.filters import Filters, check_collection
 from rag.types import DEFAULT_COLLECTION, Chunk, DocumentMeta
 
 STORE_FILE, MANIFEST_FILE, LEXICAL_DIR = "store.sqlite3", "manifest.json", "lexical"
-# Rows an import writes before it moves them to the lexicon: moving 20,000 rows out of an FTS5 table of a
-# million took minutes a batch, out of one of a few thousand well under a second (eval/build_archive.py).
-MOVE_EVERY = 5_000
 FILTER_CACHE_ROWS = 4_000_000  # row ids a snapshot keeps for the filters it was asked (32 MB)
 
 
@@ -119,8 +115,9 @@ class Snapshot:
 
     def lexical(self, terms: list[str], analyzer: str, k: int, filters: Filters | None = None,
                 allowed: Allowed | Sequence[int] | None = None) -> list[tuple[int, float]]:
-        """One analyzer's BM25 leg over the lexicon and the rows still in FTS5 (none between writes): the k best
-        (row id, score). `allowed` must be the rows `filters` admit (the lexicon takes row ids, FTS5 filters)."""
+        """One analyzer's BM25 leg over the lexicon and the rows in FTS5 (those of an index from before the
+        lexicon, until its first write): the k best (row id, score). `allowed` must be the rows `filters` admit
+        (the lexicon takes row ids, FTS5 filters)."""
         found = dict(self.store.lexical_search(terms, analyzer, k, filters))
         if self.lexicon is not None:
             for row, score in self.lexicon.search(terms, analyzer, k, allowed):
@@ -353,7 +350,6 @@ class Index:
         results: list[AddResult] = []
         with self._write(fresh=rebuild) as (store, lexicon):
             check_collections(store, sources)
-            unmoved = 0
             for source in sources:
                 known = store.document(source.doc_id)
                 if known is not None and known.sha256 == source.sha256:
@@ -381,14 +377,10 @@ class Index:
                         store.defer_sentences(h for h in hashes if h not in have)
                     if known is not None:
                         store.remove_document(source.doc_id)
-                    store.add_document(source, articles, chunks)
+                    merging.add_document(store, lexicon, source, articles, chunks)  # the lexicon commits it
                     store.prune_embeddings()
                     store.bump_generation()
                 results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles), len(chunks)))
-                unmoved += len(chunks)
-                if unmoved >= MOVE_EVERY:  # a long import: FTS5 deletes slow down as the table grows
-                    merging.move_to_lexicon(store, lexicon)
-                    unmoved = 0
                 if progress:
                     progress(1)
         return results

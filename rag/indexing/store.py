@@ -1,5 +1,5 @@
-"""The SQLite store of an index: documents, articles, chunks, the FTS5 lexical index of rows not yet moved
-to the lexicon (rag.indexing.lexical), the embedding cache
+"""The SQLite store of an index: documents, articles, chunks, an FTS5 table (where indexes written before the
+lexicon, rag.indexing.lexical, kept their rows' tokens; their first write moves them), the embedding cache
 (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing; a chunk's sentence vectors
 are one row under `sentence_key(model)` and the chunk's hash), and the bookkeeping of
 the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
@@ -98,7 +98,7 @@ def sentence_texts(chunk: Chunk) -> list[str]:
 
 def lexical_terms(chunk: Chunk) -> tuple[str, ...]:
     """The chunk's title and text through each analyzer (ANALYZERS order), as the whitespace-joined token
-    strings that FTS5 and the lexicon index."""
+    strings the lexicon indexes."""
     text = f"{chunk.title}\n{chunk.text}"
     return tuple(" ".join(analyze(text)) for analyze in analyzers.ANALYZERS.values())
 
@@ -352,10 +352,9 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
                             [(model, h, v.astype(np.float32).tobytes()) for h, v in vectors.items()])
 
-    def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk],
-                     terms: Sequence[tuple[str, ...]] | None = None) -> list[int]:
-        """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). `terms` are
-        the chunks' `lexical_terms` when the caller analysed them already (a bulk load in parallel)."""
+    def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
+        """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). Their tokens
+        go to the lexicon, not here (rag.indexing.merging.add_document)."""
         self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks, collection) "
                         "VALUES (?,?,?,?,?,?,?)", (source.doc_id, source.path, source.sha256, len(source.text),
                                                    len(articles), len(chunks), source.collection))
@@ -369,25 +368,23 @@ class Store:
         ids = []
         # Row ids are never reused: a sealed segment may still hold the vector of a deleted row (a tombstone),
         # and SQLite would hand the highest deleted id to the next insert.
-        last = max(int(self.get_meta("last_chunk_id") or 0),
-                   self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
-        if terms is None:
-            terms = [lexical_terms(c) for c in chunks]
-        if len(terms) != len(chunks):
-            raise ValueError(f"{len(terms)} token tuples for {len(chunks)} chunks; give one per chunk")
-        for c, chunk_terms in zip(chunks, terms):
+        last = self.last_chunk_id()
+        for c in chunks:
             last += 1
             self.db.execute(
                 "INSERT INTO chunks (id, chunk_id, doc_id, article_id, title, text, start, end, ordinal, embed_hash) "
                 "VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (last, c.chunk_id, c.doc_id, c.article_id, c.title, c.text, c.start, c.end, c.ordinal,
                  text_hash(embed_text(c))))
-            self.db.execute(f"INSERT INTO chunks_fts (rowid, {', '.join(analyzers.ANALYZERS)}) VALUES (?, ?, ?)",
-                            (last, *chunk_terms))
             ids.append(last)
         self.set_meta("last_chunk_id", str(last))
         self._add_pages(source)
         return ids
+
+    def last_chunk_id(self) -> int:
+        """The highest chunk row id ever committed (deleted ones too)."""
+        return max(int(self.get_meta("last_chunk_id") or 0),
+                   self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0])
 
     def _add_pages(self, source: Source) -> None:
         self.db.executemany("INSERT INTO pages VALUES (?, ?, ?)",

@@ -1,7 +1,8 @@
-"""The lexical (BM25) leg's engines. Rows enter SQLite FTS5 inside the store's transaction (a document's
-postings commit with it), and right after move to one tantivy index (`tantivy_index.py`), which answers in
-milliseconds at a million rows where FTS5's OR queries take hundreds (eval/bench_lexical.py, README "Scale").
-The lexical leg searches both and merges them by score; between writes FTS5 is empty."""
+"""The lexical (BM25) leg's engine: one tantivy index (`tantivy_index.py`), which answers in milliseconds at a
+million rows where SQLite FTS5's OR queries take hundreds (eval/bench_lexical.py, README "Scale"). A document's
+rows commit here just before the store commits them (rag.indexing.merging.add_document). Indexes written
+before it kept rows in the store's FTS5 table; the first write moves them, and until then the lexical leg
+searches both and merges them by score."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ class LexicalIndex(Protocol):
     def delete(self, rowids: Iterable[int]) -> None: ...
 
     def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def drop_after(self, rowid: int) -> int: ...
 
     def search(self, terms: Sequence[str], analyzer: str, k: int, allowed: Sequence[int] | None = None
                ) -> list[tuple[int, float]]:

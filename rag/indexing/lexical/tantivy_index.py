@@ -58,6 +58,20 @@ class TantivyIndex:
         for rowid in rowids:
             self.writer.delete_documents_by_term("rowid", int(rowid))
 
+    def drop_after(self, rowid: int) -> int:
+        """Delete (until the next commit) the committed rows above this row id; how many there were. A crash
+        between a write's commit here and the store's leaves rows the store never had (merging.add_document)."""
+        q = tantivy.Query.range_query(self.schema, "rowid", tantivy.FieldType.Integer, int(rowid) + 1, 2**63 - 1)
+        found = self.index.searcher().search(q, 1, count=True).count
+        if found:
+            self.writer.delete_documents_by_query(q)
+        return found
+
+    def rollback(self) -> None:
+        """Drop the writes made since the last commit."""
+        if self._writer is not None:
+            self._writer.rollback()
+
     def commit(self) -> None:
         """Make the writes durable (tantivy fsyncs its files and swaps meta.json) and visible to this object."""
         if self._writer is not None:
