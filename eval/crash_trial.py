@@ -119,8 +119,10 @@ def check(root: Path, log: Path) -> tuple[bool, int, int]:
     gone = {r for r, _ in everything if not store.chunks_by_id([r])}
     for n, present in acked.items():
         doc_id = f"doc{n}.txt"
-        if present and store.document(doc_id) is None:
-            lost += 1
+        if present:  # there, and found by its own words (its number is in no other document)
+            hits = [i for i, _ in snap.lexical(bigrams(f"编号{n}号"), "bigram", 50)]
+            lost += store.document(doc_id) is None or not any(
+                c.doc_id == doc_id for c in store.chunks_by_id(hits).values())
         if not present:
             query = embedder.embed_query(text_of(n))
             dense = [store.chunks_by_id([i]).get(i) for i, _ in snap.vectors.search(query, 20)]

@@ -122,7 +122,8 @@ def add_document(store: Store, lexicon: LexicalIndex, source: Source, articles: 
 
 def forget_uncommitted(store: Store, lexicon: LexicalIndex) -> None:
     """Delete the lexicon rows above the store's last row id: a write that died between the lexicon's commit
-    and the store's left them, and the next document would be given their ids."""
+    and the store's left them (its document is not in the store). Readers drop them at the chunk fetch; left
+    there, they would count in BM25's statistics until their ids were handed out again."""
     if lexicon.drop_after(store.last_chunk_id()):
         lexicon.commit()
 
