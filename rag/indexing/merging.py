@@ -105,8 +105,9 @@ def add_document(store: Store, lexicon: LexicalIndex, source: Source, articles: 
                  chunks: list[Chunk], terms: Sequence[tuple[str, ...]] | None = None) -> list[int]:
     """Insert a document into the store and commit its chunks' tokens (`lexical_terms`, unless the caller
     analysed them already: a bulk load in parallel) to the lexicon; its row ids. Call it inside the store's
-    transaction: the lexicon commits first, so the document is searchable whole the moment the store commits. Writing the tokens to FTS5 in the transaction and moving them after cost a page add 0.27
-    MB of its 0.93 (eval/bench_writes.py)."""
+    transaction: the lexicon commits first, so the document is searchable whole the moment the store commits.
+    Staging the tokens in FTS5 inside the transaction and moving them by a second one cost a seeds page 0.29
+    MB of its 0.95 (eval/bench_writes.py)."""
     terms = [lexical_terms(c) for c in chunks] if terms is None else terms
     if len(terms) != len(chunks):
         raise ValueError(f"{len(terms)} token tuples for {len(chunks)} chunks; give one per chunk")
