@@ -83,7 +83,9 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = An
     hnsw.hnsw.efConstruction = policy.ef_construction
     mapped = faiss.IndexIDMap2(hnsw)
     mapped.add_with_ids(vectors, ids)
-    return tune(VectorIndex(dim, mapped, VectorInfo(kind="hnsw")), vectors, policy)
+    tuned = tune(VectorIndex(dim, mapped, VectorInfo(kind="hnsw")), vectors, policy)
+    hnsw.hnsw.efSearch = tuned.info.ef_search  # the file says it too, for tools that read it alone
+    return tuned
 
 
 def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(), seed: int = 0) -> VectorIndex:
@@ -92,7 +94,6 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     `vectors` are the ones the index holds. Exact indexes come back unchanged."""
     if index.info.kind != "hnsw":
         return index
-    hnsw = faiss.downcast_index(index.index.index)
     queries = probe_queries(vectors, policy.sample_queries, seed)
     _, truth = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)  # exact, reading them in place
     truth = faiss.vector_to_array(index.index.id_map)[truth]  # positions as row ids, as the id map returns them
@@ -110,7 +111,6 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
         if recall >= goal:
             break
     recall, info = best
-    hnsw.hnsw.efSearch = info.ef_search  # the file says it too, for tools that read it alone
     return VectorIndex(index.dim, index.index, replace(info, recall_at_10=round(recall, 4)))
 
 

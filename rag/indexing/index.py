@@ -27,7 +27,7 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -50,7 +50,7 @@ from rag.indexing.store import (
     sentence_texts,
     text_hash,
 )
-from rag.indexing.vectors import Allowed
+from rag.indexing.vectors import Allowed, VectorIndex
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
@@ -308,10 +308,12 @@ class Index:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / MANIFEST_FILE)
 
-    def merge(self, guard: Callable[[], AbstractContextManager] = nullcontext) -> int | None:
+    def merge(self, guard: Callable[[], AbstractContextManager] = nullcontext,
+              loaded: Mapping[int, VectorIndex] | None = None) -> int | None:
         """Rewrite segments heavy with tombstones, or too many small ones, and tune again segments an older
-        policy tuned; run in the background after writes. The write lock (and `guard()`, the caller's own
-        writer lock, if any) is held only to choose and to record: the build in between lets writes go on."""
+        policy tuned (those in `loaded`, a reader's segments, in place); run in the background after writes.
+        The write lock (and `guard()`, the caller's own writer lock, if any) is held only to choose and to
+        record: the build in between lets writes go on."""
         with merging.merge_lock(self.root) as mine:
             if not mine:
                 return None  # another merge runs
@@ -320,7 +322,7 @@ class Index:
                 job = merging.plan_merge(store, self.embedder.name, self.merge_policy)
                 stale = merging.untuned(store)
             built = merging.build(self.root, job, self.embedder.dim, self.policy) if job else None
-            tuned = merging.tune_again(self.root, stale, self.policy)
+            tuned = merging.tune_again(self.root, stale, self.policy, loaded)
             if job is None and not tuned:
                 return None
             with guard(), self._lock(), self._writable() as (store, _):

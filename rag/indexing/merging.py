@@ -26,7 +26,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -251,14 +251,19 @@ def untuned(store: Store) -> list[dict]:
             and info.policy < ann.POLICY_VERSION]
 
 
-def tune_again(root: Path, rows: list[dict], policy: AnnPolicy) -> list[tuple[dict, VectorInfo]]:
+def tune_again(root: Path, rows: list[dict], policy: AnnPolicy, loaded: Mapping[int, VectorIndex] | None = None
+               ) -> list[tuple[dict, VectorInfo]]:
     """Today's policy's search for these segments (`untuned`): the graph stays, only how it is searched
-    changes, so the file is not rewritten. Needs no lock; at 1M rows it takes about a minute."""
+    changes, so the file is not rewritten. Needs no lock; at 1M rows it takes about a minute. A segment a
+    reader has `loaded` is tuned in place (tuning only searches it): loading the file again would hold a
+    second copy, 1.8 GB at 1M rows, while it runs."""
     out = []
     for row in rows:
         path = root / SEGMENTS_DIR / row["file"]
-        if path.exists():  # else merged away or rebuilt meanwhile
+        index = (loaded or {}).get(row["id"])
+        if index is None and path.exists():  # else merged away or rebuilt meanwhile
             index = VectorIndex.load(path, VectorInfo.from_dict(json.loads(row["info"])))
+        if index is not None:
             out.append((row, ann.tune(index, index.stored_vectors(), policy).info))
     return out
 

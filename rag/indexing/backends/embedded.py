@@ -13,6 +13,7 @@ from typing import Callable
 
 from rag.config import Settings
 from rag.embedders import Embedder
+from rag.indexing import merging
 from rag.indexing.index import AddResult, Index, IndexStateError, Snapshot
 from rag.indexing.merging import MergePolicy
 from rag.indexing.store import CollectionInfo, DocumentInfo
@@ -69,8 +70,10 @@ class EmbeddedBackend:
                 # A request still reading the old snapshot keeps it; they share the store connection.
                 self._snapshot = self.index.refresh(self._snapshot)
             snapshot = self._snapshot
-        if first and snapshot.store.pending_sentences(1):
-            self._after_write()  # finish the sentence vectors a killed server or a CLI run left pending
+        if first and (snapshot.store.pending_sentences(1) or merging.untuned(snapshot.store)):
+            # finish the sentence vectors a killed server or a CLI run left pending; tune again the segments an
+            # older ANN policy tuned
+            self._after_write()
         return snapshot
 
     def search(self, query: str, k: int, filters: Filters | None, config: SearchConfig) -> SearchResult:
@@ -103,7 +106,8 @@ class EmbeddedBackend:
                 self.index.fill_sentences(guard=lambda: self._writer, stop=lambda: self._stopping)
                 if self._stopping:  # what is left is pending: the next process that opens the index finishes it
                     return
-                self.index.merge(guard=lambda: self._writer)
+                snapshot = self._snapshot
+                self.index.merge(guard=lambda: self._writer, loaded=snapshot.vectors.sealed if snapshot else None)
             except IndexStateError:  # another process holds the write lock: its own writes run this after
                 pass
 

@@ -12,6 +12,7 @@ from rag.indexing.index import Index
 from rag.indexing.lexical.tantivy_index import TantivyIndex
 from rag.indexing.merging import MergePolicy
 from rag.indexing.store import Store, embed_text, lexical_terms, text_hash
+from rag.indexing.vectors import VectorIndex
 from rag.ingest.chunking import ChunkerConfig, chunk_article
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Source
@@ -261,7 +262,7 @@ def test_a_segment_stores_its_rows_by_collection_paper_and_date(tmp_path):
     assert stored == [row_of[d] for d in ("d4.txt", "d1.txt", "d2.txt", "d5.txt", "d0.txt", "d3.txt")]
 
 
-def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_file(tmp_path):
+def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_file(tmp_path, monkeypatch):
     index = Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, m=4, ef_construction=8),
                   merge_policy=MergePolicy(seal_at=12))
     index.add([_source(d, t) for d, t in TEXTS.items()])
@@ -289,7 +290,9 @@ def test_a_segment_an_older_policy_tuned_is_tuned_again_without_rewriting_its_fi
     with store.transaction():  # tuned by the first policy that kept efSearch: tuned again too
         store.set_segment_info(row["id"], json.dumps({"kind": "hnsw", "recall_at_10": 0.95, "ef_search": 512}))
     assert [r["id"] for r in merging.untuned(store)] == [row["id"]]
-    index.merge()
+    loaded = index.open().vectors.sealed  # a reader's segments: tuned in place, not loaded a second time
+    monkeypatch.setattr(VectorIndex, "load", lambda *a: pytest.fail("the segment was loaded again"))
+    index.merge(loaded=loaded)
     assert json.loads(store.segment_rows()[0]["info"])["policy"] == ann.POLICY_VERSION
     assert merging.untuned(store) == []
     store.close()

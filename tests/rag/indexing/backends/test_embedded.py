@@ -102,3 +102,32 @@ def test_searches_from_any_thread_run_faiss_on_one_thread(tmp_path, monkeypatch)
     worker.join()
     assert seen and set(seen) == {1}
     backend.wait()
+
+
+def test_the_background_pass_tunes_a_segment_the_server_holds_without_loading_it_again(tmp_path, monkeypatch):
+    import json
+
+    from rag.indexing import ann
+    from rag.indexing.ann import AnnPolicy
+    from rag.indexing.merging import MergePolicy
+    from rag.indexing.vectors import VectorIndex
+
+    def index() -> Index:
+        return Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, m=4, ef_construction=8),
+                     merge_policy=MergePolicy(seal_at=12))
+
+    index().add([_source(f"d{i}.txt", f"第{i}篇：{TEXT}") for i in range(12)])
+    store = Store(tmp_path / "idx" / "store.sqlite3")
+    (row,) = store.segment_rows()
+    with store.transaction():  # as the previous ANN policy left it
+        store.set_segment_info(row["id"], json.dumps({"kind": "hnsw", "recall_at_10": 0.95, "ef_search": 512}))
+        store.bump_generation()
+    loads = []
+    real_load = VectorIndex.load
+    monkeypatch.setattr(VectorIndex, "load", classmethod(lambda cls, *a: loads.append(a) or real_load(*a)))
+    backend = EmbeddedBackend(index())
+    backend.snapshot()  # loads the segment once and starts the background pass
+    backend.wait()
+    assert json.loads(store.segment_rows()[0]["info"])["policy"] == ann.POLICY_VERSION
+    assert len(loads) == 1
+    store.close()
