@@ -24,7 +24,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
-from rag.indexing import merging
+from rag.indexing.lexical import writes
 from rag.indexing.backends.milvus import MilvusBackend
 from rag.indexing.store import Store, embed_text, text_hash
 from rag.ingest.chunking import sentences
@@ -58,7 +58,7 @@ def build_embedded(engine: Engine, chunks_total: int, per_doc: int) -> None:
             vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
             with store.transaction():
                 store.put_vectors(engine.embedder.name, {text_hash(embed_text(ch)): v for ch, v in zip(chunks, vecs)})
-                merging.add_document(store, lexicon, Source(doc_id, "x", doc_id, doc_id),
+                writes.add_document(store, lexicon, Source(doc_id, "x", doc_id, doc_id),
                                      [Article(doc_id, 0, "合成文章", "lead", Mapped("x", (0,)))], chunks)
                 store.bump_generation()
 

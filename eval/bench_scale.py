@@ -24,7 +24,7 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
-from rag.indexing import merging
+from rag.indexing.lexical import writes
 from rag.indexing.index import Index
 from rag.indexing.store import embed_text, text_hash
 from rag.ingest.chunking import sentences
@@ -72,7 +72,7 @@ def main() -> None:
                 vecs = (vecs / np.linalg.norm(vecs, axis=1, keepdims=True)).astype(np.float32)
                 with store.transaction():
                     store.put_vectors(engine.embedder.name, {text_hash(embed_text(ch)): v for ch, v in zip(chunks, vecs)})
-                    merging.add_document(store, lexicon, src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
+                    writes.add_document(store, lexicon, src, [Article(doc_id, 0, "合成文章", "lead", body)], chunks)
                     store.bump_generation()
         build_s = time.perf_counter() - t
         snap = engine.snapshot()

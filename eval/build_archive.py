@@ -25,7 +25,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.engine import Engine
-from rag.indexing import merging
+from rag.indexing.lexical import writes
 from rag.indexing.store import embed_text, lexical_terms, sentence_key, text_hash
 from rag.ingest.loading import Source, read
 from rag.text.mapped import Mapped
@@ -98,7 +98,7 @@ def main() -> None:
             with store.transaction():
                 store.put_vectors(name, dict(zip(hashes, vecs)))
                 store.put_vectors(sentence_key(name), dict(zip(hashes, vecs)))
-                merging.add_document(store, lexicon, source,
+                writes.add_document(store, lexicon, source,
                                      [Article(source.doc_id, 0, "", "lead", Mapped("x", (0,)))], chunks, terms)
                 store.bump_generation()
             loaded += len(chunks)

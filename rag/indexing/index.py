@@ -12,7 +12,7 @@ is the document's rows and vectors, not a copy of the index. A reader sees a doc
 committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
 are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
 of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). A written
-chunk's tokens commit to the tantivy lexicon just before the store commits the chunk (`merging.add_document`).
+chunk's tokens commit to the tantivy lexicon just before the store commits the chunk (`lexical.writes.add_document`).
 One writer at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
 the first write.
 """
@@ -38,6 +38,7 @@ from rag import __version__
 from rag.embedders import Embedder
 from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
+from rag.indexing.lexical import writes
 from rag.indexing.lexical.tantivy_index import TantivyIndex
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments, describe
@@ -252,8 +253,8 @@ class Index:
                         store.set_meta("created_at", _now())
                 merging.sweep(self.root, store, lexicon)
                 yield store, lexicon
-                merging.forget_deleted(store, lexicon)
-                merging.move_to_lexicon(store, lexicon)
+                writes.forget_deleted(store, lexicon)
+                writes.move_to_lexicon(store, lexicon)
                 merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
                 with store.transaction():
                     store.set_meta("updated_at", _now())
@@ -379,7 +380,7 @@ class Index:
                         store.defer_sentences(h for h in hashes if h not in have)
                     if known is not None:
                         store.remove_document(source.doc_id)
-                    merging.add_document(store, lexicon, source, articles, chunks)  # the lexicon commits it
+                    writes.add_document(store, lexicon, source, articles, chunks)  # the lexicon commits it
                     store.prune_embeddings()
                     store.bump_generation()
                 results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles), len(chunks)))

@@ -12,13 +12,7 @@ rows under the lock (`plan_merge`), builds the new index without it (`build`: mi
 rows, during which pages are added and deleted), and records the result under the lock again (`commit`), where
 rows deleted meanwhile become tombstones of the new segment. One merge runs at a time (`merge_lock`).
 
-The lexicon (tantivy) follows every write. A document's rows commit there as the last step of the write's
-transaction, before the store commits (`add_document`): a crash between the two leaves the lexicon rows the
-store never had, above its last row id; readers drop them when fetching the chunks, and the next write deletes
-them before it hands out those ids again (`forget_uncommitted`). Removed rows are dropped from the lexicon after
-the store's commit (`forget_deleted`); a crash between leaves stale postings, dropped at the fetch too, and the
-next write finishes. Indexes written before this kept a write's tokens in the store's FTS5 table first (a
-second transaction dropped them after the move); their first write moves what is left (`move_to_lexicon`).
+Every write also finishes what a crash left of the lexicon's writes (`sweep`, rag.indexing.lexical.writes).
 """
 
 from __future__ import annotations
@@ -26,7 +20,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -36,12 +30,10 @@ import numpy as np
 from rag.checksums import file_sha256
 from rag.indexing import ann
 from rag.indexing.ann import AnnPolicy
-from rag.indexing.lexical import LexicalIndex
+from rag.indexing.lexical import LexicalIndex, writes
 from rag.indexing.segments import SEGMENTS_DIR
-from rag.indexing.store import Store, lexical_terms
+from rag.indexing.store import Store
 from rag.indexing.vectors import VectorIndex, VectorInfo
-from rag.ingest.loading import Source
-from rag.types import Article, Chunk
 
 MERGE_LOCK = ".merging"
 
@@ -65,9 +57,9 @@ def sweep(root: Path, store: Store, lexicon: LexicalIndex) -> None:
     """Remove segment files the store does not list (left by a crash between writing and recording), and
     finish the lexicon writes a crash interrupted. A merge building outside the write lock keeps its unfinished
     file (`*.tmp`)."""
-    forget_uncommitted(store, lexicon)
-    forget_deleted(store, lexicon)
-    move_to_lexicon(store, lexicon)
+    writes.forget_uncommitted(store, lexicon)
+    writes.forget_deleted(store, lexicon)
+    writes.move_to_lexicon(store, lexicon)
     folder = root / SEGMENTS_DIR
     if not folder.exists():
         return
@@ -99,63 +91,6 @@ def merge_running(root: Path) -> bool:
     """Whether a merge holds the merge lock now (locks of separate opens exclude each other in one process too)."""
     with merge_lock(root) as free:
         return not free
-
-
-def add_document(store: Store, lexicon: LexicalIndex, source: Source, articles: list[Article],
-                 chunks: list[Chunk], terms: Sequence[tuple[str, ...]] | None = None) -> list[int]:
-    """Insert a document into the store and commit its chunks' tokens (`lexical_terms`, unless the caller
-    analysed them already: a bulk load in parallel) to the lexicon; its row ids. Call it inside the store's
-    transaction: the lexicon commits first, so the document is searchable whole the moment the store commits.
-    Staging the tokens in FTS5 inside the transaction and moving them by a second one cost a seeds page 0.29
-    MB of its 0.95 (eval/bench_writes.py)."""
-    terms = [lexical_terms(c) for c in chunks] if terms is None else terms
-    if len(terms) != len(chunks):
-        raise ValueError(f"{len(terms)} token tuples for {len(chunks)} chunks; give one per chunk")
-    ids = store.add_document(source, articles, chunks)
-    try:
-        lexicon.add(zip(ids, terms))
-        lexicon.commit()
-    except BaseException:
-        lexicon.rollback()  # the store's transaction is undone too: neither keeps the document
-        raise
-    return ids
-
-
-def forget_uncommitted(store: Store, lexicon: LexicalIndex) -> None:
-    """Delete the lexicon rows above the store's last row id: a write that died between the lexicon's commit
-    and the store's left them (its document is not in the store). Readers drop them at the chunk fetch; left
-    there, they would count in BM25's statistics until their ids were handed out again."""
-    if lexicon.drop_after(store.last_chunk_id()):
-        lexicon.commit()
-
-
-def move_to_lexicon(store: Store, lexicon: LexicalIndex, batch: int = 20_000) -> None:
-    """Move the rows an index written before `add_document` holds in FTS5 into the lexicon, a batch at a
-    time."""
-    while rows := store.lexical_rows(batch):
-        lexicon.add(rows)
-        lexicon.commit()
-        with store.transaction():
-            store.unindex_lexical([row for row, _ in rows])
-            if not store.lexical_rows(1):
-                # FTS5 keeps deleted rows' postings (and scans them) until its segments merge: 3.4 ms -> 0.2 ms
-                # a query on an FTS5 table emptied of 20,000 rows. In the same transaction as the deletes, so
-                # that the pages both touch reach the WAL once (eval/bench_writes.py: 0.03 MB less a page)
-                store.optimize_lexical()
-            store.bump_generation()  # readers reload the lexicon
-
-
-def forget_deleted(store: Store, lexicon: LexicalIndex) -> None:
-    """Drop removed rows from the sealed lexicon. The write that removed them recorded them; a crash before
-    this ran leaves them for the next write, and until then readers drop them when fetching the chunks."""
-    pending = store.pending_lexical_deletes()
-    if not pending:
-        return
-    lexicon.delete(pending)
-    lexicon.commit()
-    with store.transaction():
-        store.clear_lexical_deletes(pending)
-        store.bump_generation()  # readers reload the lexicon
 
 
 @dataclass(frozen=True)

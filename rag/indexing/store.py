@@ -354,7 +354,7 @@ class Store:
 
     def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
         """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). Their tokens
-        go to the lexicon, not here (rag.indexing.merging.add_document)."""
+        go to the lexicon, not here (rag.indexing.lexical.writes)."""
         self.db.execute("INSERT INTO documents (doc_id, path, sha256, chars, articles, chunks, collection) "
                         "VALUES (?,?,?,?,?,?,?)", (source.doc_id, source.path, source.sha256, len(source.text),
                                                    len(articles), len(chunks), source.collection))

@@ -1,6 +1,6 @@
 """The lexical (BM25) leg's engine: one tantivy index (`tantivy_index.py`), which answers in milliseconds at a
 million rows where SQLite FTS5's OR queries take hundreds (eval/bench_lexical.py, README "Scale"). A document's
-rows commit here just before the store commits them (rag.indexing.merging.add_document). Indexes written
+rows commit here just before the store commits them (`writes.add_document`). Indexes written
 before it kept rows in the store's FTS5 table; the first write moves them, and until then the lexical leg
 searches both and merges them by score."""
 

@@ -130,7 +130,7 @@ def test_rows_an_older_index_kept_in_fts5_are_read_searched_and_dropped_once_mov
     chunks = [c for a in articles for c in chunk_article(a, ChunkerConfig())]
     with store.transaction():
         rows = store.add_document(source, articles, chunks)
-    assert store.lexical_rows(10) == []  # a document's tokens go to the lexicon (merging.add_document)
+    assert store.lexical_rows(10) == []  # a document's tokens go to the lexicon (lexical.writes)
     with store.transaction():
         _stage_in_fts5(store, rows, chunks)
     assert store.lexical_rows(10) == [(r, lexical_terms(c)) for r, c in zip(rows, chunks)]
