@@ -12,9 +12,9 @@ is the document's rows and vectors, not a copy of the index. A reader sees a doc
 committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
 are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
 of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). A written
-chunk's tokens commit to the tantivy lexicon just before the store commits the chunk (`lexical.writes.add_document`).
-One writer at a time (an advisory file lock). An index in the older layout (`current -> builds/<id>/`) is taken over on
-the first write.
+chunk's tokens commit to the tantivy lexicon just before the store commits the chunk
+(`lexical.writes.add_document`). One writer at a time (an advisory file lock). An index in the older layout
+(`current -> builds/<id>/`) is taken over on the first write.
 """
 
 from __future__ import annotations

@@ -60,7 +60,7 @@ class TantivyIndex:
 
     def drop_after(self, rowid: int) -> int:
         """Delete (until the next commit) the committed rows above this row id; how many there were. A crash
-        between a write's commit here and the store's leaves rows the store never had (rag.indexing.lexical.writes)."""
+        between a write's commit here and the store's leaves rows the store never had (`writes.py`)."""
         q = tantivy.Query.range_query(self.schema, "rowid", tantivy.FieldType.Integer, int(rowid) + 1, 2**63 - 1)
         found = self.index.searcher().search(q, 1, count=True).count
         if found:
