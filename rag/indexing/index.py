@@ -254,7 +254,6 @@ class Index:
                 merging.sweep(self.root, store, lexicon)
                 yield store, lexicon
                 writes.forget_deleted(store, lexicon)
-                writes.move_to_lexicon(store, lexicon)
                 merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
                 with store.transaction():
                     store.set_meta("updated_at", _now())

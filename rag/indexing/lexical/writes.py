@@ -57,8 +57,7 @@ def move_to_lexicon(store: Store, lexicon: LexicalIndex, batch: int = 20_000) ->
             store.unindex_lexical([row for row, _ in rows])
             if not store.lexical_rows(1):
                 # FTS5 keeps deleted rows' postings (and scans them) until its segments merge: 3.4 ms -> 0.2 ms
-                # a query on an FTS5 table emptied of 20,000 rows. In the same transaction as the deletes, so
-                # that the pages both touch reach the WAL once (eval/bench_writes.py: 0.03 MB less a page)
+                # a query on an FTS5 table emptied of 20,000 rows
                 store.optimize_lexical()
             store.bump_generation()  # readers reload the lexicon
 
