@@ -24,8 +24,8 @@ from rag.config import Settings
 from rag.engine import Engine
 from rag.evaluation import datasets
 from rag.evaluation.evaluate import percentile
-from rag.indexing.lexical import writes
 from rag.indexing.index import Index
+from rag.indexing.lexical import writes
 from rag.indexing.store import embed_text, text_hash
 from rag.ingest.chunking import sentences
 from rag.ingest.layout import split_articles
