@@ -14,11 +14,13 @@ from rag.indexing.index import IndexStateError
 from . import security
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
 def get_engine(request: Request) -> Engine:
+    # Sync, so FastAPI runs it in a worker thread: the snapshot it refreshes may load a new segment after a write
+    # (seconds at an archive's size), which must not hold up the event loop. The other dependencies are async.
     engine: Engine = request.app.state.engine
     if not engine.has_index():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, "no index is loaded; build one with `rag index PATH`")
@@ -29,15 +31,15 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
-def get_qa(request: Request, engine: "EngineDep") -> QuestionAnswerer:
+async def get_qa(request: Request, engine: "EngineDep") -> QuestionAnswerer:
     return request.app.state.qa
 
 
-def reader(request: Request, settings: "SettingsDep") -> None:
+async def reader(request: Request, settings: "SettingsDep") -> None:
     request.state.collections = security.require_reader(request, settings)
 
 
-def writer(request: Request, settings: "SettingsDep") -> None:
+async def writer(request: Request, settings: "SettingsDep") -> None:
     security.require_writer(request, settings)
 
 

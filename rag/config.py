@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     model: str = DEFAULT_MODEL
     model_dir: Path | None = Field(None, description="where the rebuilt model is cached (default: INDEX_DIR/models)")
     embed_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
+    int8_queries: bool | None = Field(None, description="queries through the int8 model, passages in fp32 "
+                                                        "(default: yes with the onnx backend)")
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)

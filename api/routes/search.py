@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
-from ..convert import search_hit
+from ..convert import json_body, search_hits
 from ..deps import EngineDep, Reader
 from ..schemas import SearchRequest, SearchResponse
 from ..scope import filters_for, filters_out
@@ -15,10 +15,10 @@ router = APIRouter(tags=["search"], dependencies=[Reader])
 
 
 @router.post("/search", response_model=SearchResponse, summary="Hybrid search over the indexed passages")
-async def search(body: SearchRequest, request: Request, engine: EngineDep) -> SearchResponse:
+async def search(body: SearchRequest, request: Request, engine: EngineDep) -> Response:
     config = replace(engine.config, mode=body.mode) if body.mode else None
     store = engine.snapshot().store
     query, filters, expression = with_time_filter(body.query, filters_for(request, store, body), body.auto_filters)
     result = await run_in_threadpool(engine.search, query, body.top_k, filters, config)
-    return SearchResponse(results=[search_hit(h, store) for h in result.hits], filters=filters_out(filters, expression),
-                          timings_ms=result.timings_ms)
+    return json_body(SearchResponse(results=search_hits(result.hits, store), filters=filters_out(filters, expression),
+                                    timings_ms=result.timings_ms))

