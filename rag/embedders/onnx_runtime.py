@@ -4,6 +4,7 @@ mean pooling and normalisation."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def export(folder: Path, quantized: bool) -> Path:
 
         model = Encoder().eval()
         ids = torch.ones((1, 8), dtype=torch.long)
-        tmp = onnx_dir / "model.onnx.tmp"
+        tmp = onnx_dir / f"model.onnx.{os.getpid()}.tmp"  # two processes starting at once each write their own
         with torch.no_grad():
             torch.onnx.export(model, (ids, torch.ones_like(ids)), str(tmp),
                               input_names=["input_ids", "attention_mask"], output_names=["last_hidden_state"],
@@ -47,7 +48,7 @@ def export(folder: Path, quantized: bool) -> Path:
     if not q.exists():
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        tmp = onnx_dir / "model_int8.onnx.tmp"
+        tmp = onnx_dir / f"model_int8.onnx.{os.getpid()}.tmp"
         quantize_dynamic(str(plain), str(tmp), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul", "Gather"], nodes_to_exclude=narrowing_matmuls(plain))
         tmp.rename(q)
