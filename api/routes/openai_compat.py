@@ -17,7 +17,7 @@ from ..convert import answer_fields, passage_fields
 from rag.search.filters import Filters
 from rag.types import DEFAULT_COLLECTION
 
-from ..deps import EngineDep, QADep, Reader
+from ..deps import EngineDep, QADep, Reader, ready
 from ..schemas import ChatRequest, Passage
 from ..scope import collections_for
 
@@ -49,6 +49,7 @@ def _question(body: ChatRequest) -> str:
 @router.post("/chat/completions")
 async def chat(body: ChatRequest, request: Request, qa: QADep):
     question = _question(body)
+    await run_in_threadpool(ready, qa.engine)
     filters = Filters(collections=collections_for(request, qa.engine.snapshot().store, _collection(body)))
     created, cid = int(time.time()), f"chatcmpl-{uuid.uuid4().hex[:24]}"
     if body.stream:

@@ -41,7 +41,7 @@ def test_health_and_metrics(client):
     assert 'rag_requests_total{method="POST",route="/search",status="200"}' in metrics
 
 
-def test_health_is_503_without_an_index(tmp_path, embedder):
+def test_health_search_ask_and_chat_are_503_without_an_index(tmp_path, embedder):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -51,8 +51,10 @@ def test_health_is_503_without_an_index(tmp_path, embedder):
     settings = Settings(index_dir=tmp_path / "none")
     with TestClient(create_app(settings, Engine(settings, embedder=embedder))) as c:
         assert c.get("/health").status_code == 503
-        r = c.post("/search", json={"query": "问题"})
-        assert r.status_code == 503 and "rag index" in r.json()["detail"]
+        for path, body in (("/search", {"query": "问题"}), ("/ask", {"question": "问题"}),
+                           ("/v1/chat/completions", {"model": "rag-zh", "messages": [{"role": "user", "content": "问题"}]})):
+            r = c.post(path, json=body)
+            assert r.status_code == 503 and "rag index" in r.json()["detail"], (path, r.text)
 
 
 def test_openapi_is_served(client):
