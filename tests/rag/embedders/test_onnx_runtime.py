@@ -38,7 +38,7 @@ def test_texts_batched_by_length_come_back_in_their_order():
 
 
 def test_int8_queries_are_the_onnx_default_and_leave_passages_in_fp32(torch_embedder):
-    """Queries through the int8 model (a third less a query), passages exactly fp32's: the index is unchanged."""
+    """Queries through the int8 model (a quarter less a query), passages exactly fp32's: the index is unchanged."""
     mixed = load_embedder(cache_dir=MODEL_CACHE, threads=2)
     fp32 = load_embedder(cache_dir=MODEL_CACHE, threads=2, int8_queries=False)
     assert mixed.name == fp32.name
