@@ -63,7 +63,7 @@ def main() -> None:
             info.write_text(json.dumps({**asdict(index.info), "build_s": round(build_s, 1)}))
     if index.size != n:
         sys.exit(f"the segment holds {index.size} vectors, the corpus {n}")
-    ef = faiss.downcast_index(index.index.index).hnsw.efSearch if index.info.kind == "hnsw" else 0
+    ef = index.ef_search if index.info.kind == "hnsw" else 0  # the tuned one (a re-tune leaves the file's)
     print(f"{n} vectors: {index.info.kind} built in {build_s:.0f} s, tuned recall@10 {index.info.recall_at_10}, "
           f"efSearch {ef}, entries {index.info.entries}", flush=True)
     faiss.omp_set_num_threads(1)  # as the service searches: one query at a time, one thread

@@ -2,9 +2,10 @@
 
 Below `exact_below` vectors a segment stays exact (IndexFlatIP): it costs under a few ms there and never misses.
 Above it, HNSW (IndexHNSWFlat, M links per node) inside an IndexIDMap2, so that segments keep the chunks' row
-ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` picks the narrowest beam (the
+ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` finds the narrowest beam (the
 candidates a search keeps: efSearch times its walks) whose probe queries, made from the segment, reach recall@10
-against exact search of the target plus `PROBE_MARGIN`, up to `max_beam`. How a beam is spent is fixed
+against exact search of the target plus `PROBE_MARGIN`, then widens it while the probes' searches stay within
+`ndis_budget` distance computations, up to `max_beam`. How a beam is spent is fixed
 (`shape`), not tuned: probes cannot tell the shapes of one beam apart, questions can (below). The segment's info
 keeps efSearch and the entries, so a loaded segment searches as it was tuned; a segment tuned by an older policy
 (`POLICY_VERSION`) is tuned again in the background (rag.indexing.merging).
@@ -26,7 +27,7 @@ BEAMS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
 # on 1M vectors drawn around real ones. The margin is the smaller gap, so a segment reaches about the target for
 # questions where probes and questions agree best and is not pushed past its beam budget where they do not.
 PROBE_MARGIN = 0.02
-POLICY_VERSION = 2  # 1: the cheapest (efSearch, entries) by probes alone, beams up to 512
+POLICY_VERSION = 3  # 1: the cheapest (efSearch, entries) by probes alone, beams up to 512; 2: no ndis budget
 # How far probe queries lie from the segment's points. On 30k synthetic vectors the eval/seeds questions' real
 # query vectors needed efSearch 512 for recall@10 0.96; probes at power 1 reached 0.95 at 128 already, at power 3
 # their recall followed the real queries' within 0.012 at every efSearch from 128 up (power 2: within 0.06).
@@ -43,6 +44,11 @@ class AnnPolicy:
     target_recall: float = 0.95
     sample_queries: int = 200
     max_beam: int = 1024
+    # Probes overstate questions more as a segment grows (0.02-0.03 at 20k real vectors, 0.06-0.13 at 1M drawn
+    # ones), so reaching their goal is not enough at scale: a beam is widened while a probe's search costs at most
+    # this many distance computations. On the 1M benchmark segment the widest beam whose questions' p50 stays
+    # within the 5 ms target is 768 (4.4 ms; 1,024: 5.4 ms), where a probe's search makes 10,434 (README "Scale").
+    ndis_budget: int = 11_000
 
     def __post_init__(self):
         if self.exact_below < 1:
@@ -55,6 +61,8 @@ class AnnPolicy:
             raise ValueError(f"target_recall must be in (0, 1], got {self.target_recall}")
         if self.max_beam not in BEAMS:
             raise ValueError(f"max_beam must be one of {', '.join(map(str, BEAMS))}, got {self.max_beam}")
+        if self.ndis_budget < 0:
+            raise ValueError(f"ndis_budget must be a count of distance computations, got {self.ndis_budget}")
 
 
 def shape(beam: int, pivots: int) -> tuple[int, int]:
@@ -90,8 +98,10 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = An
 
 def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(), seed: int = 0) -> VectorIndex:
     """The same index set to the narrowest beam (`BEAMS`, spent as `shape` says) whose probes reach the target
-    recall@10 plus `PROBE_MARGIN`, up to the policy's `max_beam` (if none does, the beam with the best recall);
-    `vectors` are the ones the index holds. Exact indexes come back unchanged."""
+    recall@10 plus `PROBE_MARGIN`, widened while the probes' mean distance computations stay within the policy's
+    `ndis_budget`, up to its `max_beam` (if no beam reaches the goal, the one with the best recall); `vectors` are
+    the ones the index holds. Exact indexes come back unchanged. The count is faiss's process-wide one: searches
+    running beside the tuning add to it, which can only stop the widening earlier."""
     if index.info.kind != "hnsw":
         return index
     queries = probe_queries(vectors, policy.sample_queries, seed)
@@ -100,16 +110,20 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     pivots = min(PIVOTS, index.size // 16)
     goal = min(1.0, policy.target_recall + PROBE_MARGIN)
     best, trial = (-1.0, VectorInfo(kind="hnsw")), VectorIndex(index.dim, index.index)  # reads ids, pivots once
+    reached = False
     for beam in (b for b in BEAMS if b <= policy.max_beam):
         ef, entries = shape(beam, pivots)
         trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef,
                                 policy=POLICY_VERSION)
+        faiss.cvar.hnsw_stats.reset()
         got = [[i for i, _ in trial.search(q, 10)] for q in queries]
+        ndis = faiss.cvar.hnsw_stats.ndis / len(queries)
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
-        if recall > best[0]:
-            best = (recall, trial.info)
-        if recall >= goal:
+        if reached and ndis > policy.ndis_budget:
             break
+        if reached or recall > best[0]:
+            best = (recall, trial.info)
+        reached = reached or recall >= goal
     recall, info = best
     return VectorIndex(index.dim, index.index, replace(info, recall_at_10=round(recall, 4)))
 

@@ -104,3 +104,18 @@ def test_tuning_stays_within_the_beam_budget_and_stamps_the_policy():
                       AnnPolicy(exact_below=1000, m=4, ef_construction=8, target_recall=1.0, max_beam=budget))
         assert index.info.ef_search * max(index.info.entries, 1) <= budget
         assert index.info.policy == POLICY_VERSION and index.info.recall_at_10 < 1.0
+
+
+def test_a_beam_that_reaches_the_goal_is_widened_while_within_the_distance_budget():
+    vecs = clustered(3000, seed=6)
+    easy = dict(exact_below=1000, m=16, ef_construction=40, target_recall=0.5, max_beam=512)
+
+    def beam(index):
+        return index.info.ef_search * max(index.info.entries, 1)
+
+    narrowest = build(np.arange(3000), vecs, 48, AnnPolicy(**easy, ndis_budget=0))
+    widest = build(np.arange(3000), vecs, 48, AnnPolicy(**easy, ndis_budget=10**9))
+    assert beam(narrowest) < 512 and beam(widest) == 512
+    assert widest.info.recall_at_10 >= narrowest.info.recall_at_10 >= 0.5
+    with pytest.raises(ValueError, match="ndis_budget"):
+        AnnPolicy(ndis_budget=-1)
