@@ -20,14 +20,15 @@ import numpy as np
 
 from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo
 
-# Beams tried, narrowest first. On the 1M benchmark segment p50 grew with the beam (256: 2.0 ms, 512: 3.3 ms,
-# 768: 4.1 ms, 1024: 4.9 ms, one thread; README "Scale"), so `max_beam` is what a search may cost.
+# Beams tried, narrowest first. On the 1M benchmark segment p50 grows with the beam (walks of 32, one thread:
+# 256: 2.0 ms, 512: 3.2 ms, 768: 4.7 ms, 1,024: 6.5 ms; README "Scale"), so `max_beam` bounds what a search costs.
 BEAMS = (16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536, 2048)
 # Probes overstate questions' recall@10: by 0.02-0.03 on 19,850 real vectors (efSearch 384-512), by 0.06-0.10
 # on 1M vectors drawn around real ones. The margin is the smaller gap, so a segment reaches about the target for
 # questions where probes and questions agree best and is not pushed past its beam budget where they do not.
 PROBE_MARGIN = 0.02
-POLICY_VERSION = 3  # 1: the cheapest (efSearch, entries) by probes alone, beams up to 512; 2: no ndis budget
+# 1: the cheapest (efSearch, entries) by probes alone, beams up to 512; 2: at most 16 walks, no ndis budget
+POLICY_VERSION = 3
 # How far probe queries lie from the segment's points. On 30k synthetic vectors the eval/seeds questions' real
 # query vectors needed efSearch 512 for recall@10 0.96; probes at power 1 reached 0.95 at 128 already, at power 3
 # their recall followed the real queries' within 0.012 at every efSearch from 128 up (power 2: within 0.06).
@@ -47,8 +48,9 @@ class AnnPolicy:
     # Probes overstate questions more as a segment grows (0.02-0.03 at 20k real vectors, 0.06-0.13 at 1M drawn
     # ones), so reaching their goal is not enough at scale: a beam is widened while a probe's search costs at most
     # this many distance computations. On the 1M benchmark segment the widest beam whose questions' p50 stays
-    # within the 5 ms target is 768 (4.4 ms; 1,024: 5.4 ms), where a probe's search makes 10,434 (README "Scale").
-    ndis_budget: int = 11_000
+    # within the 5 ms target is 768 (24 walks of 32: 4.7 ms; 1,024: 6.5 ms), where a probe's search makes 11,804
+    # (README "Scale").
+    ndis_budget: int = 12_000
 
     def __post_init__(self):
         if self.exact_below < 1:
@@ -66,15 +68,18 @@ class AnnPolicy:
 
 
 def shape(beam: int, pivots: int) -> tuple[int, int]:
-    """How a beam is spent: (efSearch, entries). Below 128, one walk from the top layer; from 128, as many walks
-    (4, 8 or 16, one per pivot nearest the query) as keep efSearch at 32 or more. On the 1M benchmark segment
-    (134 real question vectors) that was the best shape of every beam from 128 to 1024: at 512, 16 walks of 32
-    reached 0.887, 8 of 64 0.884, 4 of 128 0.866, one of 512 0.726; the probes saw 0.962-0.964 for all four.
-    A segment takes no more walks than it has pivots."""
+    """How a beam is spent: (efSearch, entries). Below 128, one walk from the top layer; from 128, walks of
+    efSearch 32, one per pivot nearest the query, as many as the beam buys. On the 1M benchmark segments (134 real
+    question vectors) more walks beat deeper ones at every beam tried: at 512, 16 walks of 32 reached 0.887, 8 of 64
+    0.884, 4 of 128 0.866, one of 512 0.726 (the probes saw 0.962-0.964 for all four); at 768, 24 of 32 0.914
+    against 16 of 48 0.887; at 1,024, 32 of 32 0.937 against 16 of 64 0.910. A segment takes no more walks than it
+    has pivots (then deeper ones)."""
     if beam < 128 or pivots < 4:
         return beam, 0
-    entries = max(e for e in (4, 8, 16) if beam // e >= 32 and e <= pivots)
-    return beam // entries, entries
+    walks = min(beam // 32, pivots)
+    while beam % walks:
+        walks -= 1
+    return beam // walks, walks
 
 
 def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = AnnPolicy()) -> VectorIndex:

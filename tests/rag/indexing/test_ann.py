@@ -88,10 +88,10 @@ def test_when_no_search_reaches_the_target_the_one_with_the_best_recall_is_kept(
         assert recall <= index.info.recall_at_10 < 1.0
 
 
-def test_a_beam_is_spent_on_one_walk_while_narrow_then_on_walks_of_at_least_32():
+def test_a_beam_is_spent_on_one_walk_while_narrow_then_on_walks_of_32():
     assert shape(96, 4096) == (96, 0)
-    assert [shape(b, 4096) for b in (128, 192, 256, 384, 512, 1024)] == \
-        [(32, 4), (48, 4), (32, 8), (48, 8), (32, 16), (64, 16)]
+    assert [shape(b, 4096) for b in (128, 192, 256, 384, 512, 1024, 2048)] == \
+        [(32, 4), (32, 6), (32, 8), (32, 12), (32, 16), (32, 32), (32, 64)]
     assert shape(1024, 8) == (128, 8)  # no more walks than pivots
     assert shape(1024, 3) == (1024, 0)
     assert all(ef * max(e, 1) == b for b in BEAMS for ef, e in [shape(b, 4096)])
