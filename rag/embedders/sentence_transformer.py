@@ -11,7 +11,7 @@ from .base import PrefixedEmbedder
 
 class SentenceTransformerEmbedder(PrefixedEmbedder):
     def __init__(self, name: str, path: str, query_prefix: str = "", passage_prefix: str = "",
-                 threads: int | None = None, batch_size: int = 32):
+                 threads: int | None = None, batch_size: int = 8):
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -30,6 +30,8 @@ class SentenceTransformerEmbedder(PrefixedEmbedder):
         self.name = name
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
+        # Narrow batches are faster on 2 cores (a page's chunks 3.1 s in batches of 32, 2.2 s in batches of 8:
+        # README, "Batches by tokens"); sentence-transformers sorts the texts by length itself.
         self.batch_size = batch_size
         self.model = SentenceTransformer(path, device="cpu")
         dimension = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
