@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from rag.answering.bylines import Byline
 from rag.answering.evidence import Sentence
 from rag.answering.question import Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
@@ -39,6 +40,25 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
     text = (f"{short.text}。" if short else "") + "".join(parts)
     return Answer(text=text, citations=tuple(_citations(chosen, hits)), refused=False, evidence=best_score,
                   question=question, short_answer=short)
+
+
+def bylined(question: Question, bylines: list[Byline], person: str | None) -> Answer:
+    """An answer from bylines, each cited as its own passage (`Byline.hit`): the author of the article asked
+    about, or (`person`: a name the question gives that only bylines print) the articles that person signed."""
+    hits = [b.hit(1.0) for b in bylines]
+    marks = {b.article_id: "".join(f"[{i + 1}]" for i, c in enumerate(bylines) if c.article_id == b.article_id)
+             for b in bylines}
+    titles = {b.article_id: "《" + b.title.split("——")[0].strip() + "》" for b in bylines}
+    if person is None:
+        names = "、".join(dict.fromkeys(n for b in bylines for n in b.names))
+        text = f"{titles[bylines[0].article_id]}的署名作者是{names}{marks[bylines[0].article_id]}。"
+        short = ShortAnswer(bylines[0].text, 1, 0, len(bylines[0].text))
+    else:
+        text = f"{person}是{'、'.join(t + marks[a] for a, t in titles.items())}的署名作者。"
+        short = None
+    citations = tuple(Citation(i + 1, h, (0, len(h.chunk.text))) for i, h in enumerate(hits))
+    return Answer(text=text, citations=citations, refused=False, evidence=1.0, question=question,
+                  short_answer=short)
 
 
 def generated(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict,

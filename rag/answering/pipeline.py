@@ -7,14 +7,15 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from rag.answering import compose
+from rag.answering.bylines import Byline, page_bylines
 from rag.answering.candidates import extract
 from rag.answering.evidence import Sentence, score_sentences
 from rag.answering.llm import LLMClient
-from rag.answering.question import Question, analyse
+from rag.answering.question import EntityKind, Question, analyse
 from rag.answering.types import Answer, AnswerConfig
 from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
@@ -37,6 +38,8 @@ class _Checked:
     hits: list[Hit]
     evidence: list[Sentence]
     verdict: Verdict
+    bylines: tuple[Byline, ...] = ()  # when bylines answer: then `hits` are the bylines as passages
+    person: str | None = None  # the name asked about that only bylines print
 
 
 class QuestionAnswerer:
@@ -51,7 +54,7 @@ class QuestionAnswerer:
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> QAResult:
         checked, timings = self._check(question, top_k, filters)
         t = time.perf_counter()
-        if checked.verdict.reason is not None or self.llm is None:
+        if checked.verdict.reason is not None or self.llm is None or checked.bylines:
             answer = self._compose_extractive(checked)
         else:
             answer = compose.generated(checked.question, checked.hits, checked.evidence, checked.verdict,
@@ -70,7 +73,7 @@ class QuestionAnswerer:
         state: dict[str, Answer] = {}
 
         def deltas() -> Iterator[str]:
-            if checked.verdict.reason is not None or self.llm is None:
+            if checked.verdict.reason is not None or self.llm is None or checked.bylines:
                 answer = self._compose_extractive(checked)
                 state["answer"] = answer
                 # An extractive answer is whole at once; it is sent sentence by sentence.
@@ -86,6 +89,8 @@ class QuestionAnswerer:
         return checked.hits, deltas(), lambda: state["answer"]
 
     def _compose_extractive(self, checked: _Checked) -> Answer:
+        if checked.bylines:
+            return compose.bylined(checked.question, list(checked.bylines), checked.person)
         if checked.verdict.reason is not None:
             return compose.refusal(checked.question, checked.hits, checked.evidence, checked.verdict)
         return compose.extractive(checked.question, checked.hits, checked.evidence, checked.verdict, self.config)
@@ -103,8 +108,40 @@ class QuestionAnswerer:
         t = time.perf_counter()
         candidates = extract(question, evidence)
         verdict = verify(question, evidence, candidates, self._article_texts(hits), self.config)
+        bylines, person = self._bylines(question, hits, verdict, top_k, filters)
         timings["verify"] = _ms(t)
+        if bylines:
+            return _Checked(question, [b.hit(1.0) for b in bylines], evidence, Verdict(None), tuple(bylines),
+                            person), timings
         return _Checked(question, hits, evidence, verdict), timings
+
+    def _bylines(self, question: Question, hits: list[Hit], verdict: Verdict, top_k: int,
+                 filters: Filters | None) -> tuple[list[Byline], str | None]:
+        """The bylines that answer: those of the best passage's article when its author is asked for; else,
+        before refusing a question whose only names are people, the bylines of the first of them that some page
+        prints as a byline (in the pages a search limited to that author finds)."""
+        store = self.engine.snapshot().store
+        if question.asks_author:
+            # 《…》的作者 asks about a book or a film unless the title is the article's own headline
+            titles = [squash(e.text) for e in question.names if e.kind is EntityKind.TITLE]
+            for hit in hits[: self.config.passages]:
+                if any(t not in squash(hit.chunk.title) for t in titles):
+                    continue
+                signed = [b for b in _page_bylines(store, hit.chunk.doc_id) if b.article_id == hit.chunk.article_id]
+                if signed:
+                    return signed, None
+            return [], None
+        if verdict.reason is None or not question.names \
+                or any(e.kind is not EntityKind.PERSON for e in question.names):
+            return [], None
+        scope = filters or Filters()
+        for name in (e.text for e in question.names if not scope.authors or e.text in scope.authors):
+            found = self.engine.search(question.text, k=top_k, filters=replace(scope, authors=(name,))).hits
+            signed = [b for doc_id in dict.fromkeys(h.chunk.doc_id for h in found)
+                      for b in _page_bylines(store, doc_id) if name in b.names]
+            if signed:
+                return signed[:top_k], name
+        return [], None
 
     def _article_texts(self, hits: list[Hit]) -> list[str]:
         """The whole article each hit comes from (title and body, squashed): a name the question asks about
@@ -123,6 +160,12 @@ class QuestionAnswerer:
                         self._articles.popitem(last=False)
             out.append(text)
         return out
+
+
+def _page_bylines(store, doc_id: str) -> list[Byline]:
+    doc = store.document(doc_id)
+    return page_bylines(doc_id, store.source_text(doc_id) or "", store.articles(doc_id),
+                        doc.meta.authors) if doc is not None else []
 
 
 def _article_text(store, article_id: str) -> str:

@@ -83,6 +83,11 @@ class Question:
         return self.answer_type in TYPED
 
     @property
+    def asks_author(self) -> bool:
+        """Who wrote or reported an article (答案在署名里: rag.answering.bylines)."""
+        return bool(_AUTHOR_ASKED.search(self.text))
+
+    @property
     def names(self) -> tuple[Entity, ...]:
         """The entities an answer's article must mention: a year the question gives narrows the answer, but
         an article about the named place need not print it."""
@@ -90,6 +95,7 @@ class Question:
 
 
 # -- the vocabulary of the rules ---------------------------------------------------------------------
+_AUTHOR_ASKED = re.compile(r"作者|撰稿人|执笔人?是|署名|谁(?:写|撰写|执笔|采写|报道)的|(?:哪位|哪个|哪些)记者|记者是谁|由谁(?:写|撰写|采写)")
 ADMIN_SUFFIX = "特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗|镇|乡|街道|社区|村|新村"
 ORG_SUFFIX = ("委员会|委|办公室|文明办|办|协会|联合会|总工会|工会|中心|学校|大学|学院|中学|小学|幼儿园|公司|集团|"
               "银行|医院|局|厅|部|馆|院|站|所|队|团|社|会")

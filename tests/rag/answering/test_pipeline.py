@@ -1,10 +1,15 @@
 """The whole answer stage on the seeds with the real model: each refusal kind, typed short answers with exact
 spans, and streaming that ends in the same answer."""
 
+import shutil
+
 import pytest
 
 from rag.answering.pipeline import QuestionAnswerer
 from rag.answering.types import RefusalReason
+from rag.config import Settings
+from rag.engine import Engine
+from rag.ingest.metadata import extract
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +54,44 @@ def test_stream_ends_in_the_answer_ask_gives(qa):
 def test_timings_name_every_step(qa):
     timings = qa.ask("潮州建成了多少座城市文明小景观？").timings_ms
     assert {"analyse", "search_total", "evidence", "verify", "compose", "total"} <= set(timings)
+
+
+@pytest.fixture(scope="module")
+def signed(seeds_index_dir, embedder, tmp_path_factory):
+    """The seeds with the metadata `rag index` and uploads find in their text (the session's seeds index has
+    none): their bylines among it."""
+    root = tmp_path_factory.mktemp("signed") / "index"
+    shutil.copytree(seeds_index_dir, root)
+    engine = Engine(Settings(index_dir=root), embedder=embedder)
+    for doc in engine.snapshot().store.documents():
+        engine.set_meta(doc.doc_id, extract(engine.snapshot().store.source_text(doc.doc_id)).meta)
+    return QuestionAnswerer(engine)
+
+
+def test_the_author_asked_for_is_the_bylines_cited_at_its_span(signed):
+    a = signed.ask("关于白银市文明实践中心建设的报道是谁写的？").answer
+    assert not a.refused and a.short_answer.text == "杨澜 宋敏" and "杨澜、宋敏[1]" in a.text
+    byline = a.citations[0].hit.chunk
+    source = signed.engine.snapshot().store.source_text(byline.doc_id)
+    assert source[byline.start:byline.end] == "杨澜 宋敏" and byline.chunk_id.endswith("#byline")
+
+
+def test_a_person_only_bylines_print_is_answered_from_them_and_streamed_the_same(signed, qa):
+    question = "杨澜写了什么报道？"
+    assert qa.ask(question).answer.refused  # without metadata: no byline is known
+    a = signed.ask(question).answer
+    assert not a.refused and a.text.startswith("杨澜是《以实践之力筑造“百姓之家”》[1]")
+    assert [c.hit.chunk.text for c in a.citations] == ["杨澜 宋敏"]
+    hits, deltas, final = signed.stream(question)
+    assert "".join(deltas) == a.text and [h.chunk.chunk_id for h in hits] == [a.citations[0].hit.chunk.chunk_id]
+
+
+def test_the_author_of_a_book_is_not_looked_for_in_bylines(signed):
+    a = signed.ask("《红楼梦》的作者是谁？").answer
+    assert not any(c.hit.chunk.chunk_id.endswith("#byline") for c in a.citations + a.related)
+    assert signed.ask("《以实践之力筑造“百姓之家”》的作者是谁？").answer.short_answer.text == "杨澜 宋敏"
+
+
+def test_a_person_no_byline_names_is_still_refused(signed):
+    a = signed.ask("张伟写了什么报道？").answer
+    assert a.refused and a.refusal_reason is RefusalReason.ENTITY_ABSENT
