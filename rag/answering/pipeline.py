@@ -21,6 +21,7 @@ from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
 from rag.engine import Engine
 from rag.search.filters import Filters
+from rag.text.clean import CJK
 from rag.types import Hit
 
 
@@ -135,7 +136,8 @@ class QuestionAnswerer:
                 or any(e.kind is not EntityKind.PERSON for e in question.names):
             return [], None
         scope = filters or Filters()
-        for name in (e.text for e in question.names if not scope.authors or e.text in scope.authors):
+        for name in (n for e in question.names for n in _name_forms(question.text, e.text)
+                     if not scope.authors or n in scope.authors):
             found = self.engine.search(question.text, k=top_k, filters=replace(scope, authors=(name,))).hits
             signed = [b for doc_id in dict.fromkeys(h.chunk.doc_id for h in found)
                       for b in _page_bylines(store, doc_id) if name in b.names]
@@ -160,6 +162,19 @@ class QuestionAnswerer:
                         self._articles.popitem(last=False)
             out.append(text)
         return out
+
+
+_HAN = re.compile(f"[{CJK}]")
+
+
+def _name_forms(question: str, name: str) -> list[str]:
+    """A person's name as the analyser read it, then with the character before or after it: jieba cuts names
+    it does not know short (杨雅芳 → 杨 雅芳, 罗玉琢 → 罗玉 琢写)."""
+    at = question.find(name)
+    if at < 0 or len(name) >= 4:
+        return [name]
+    before, after = question[at - 1: at] if at else "", question[at + len(name): at + len(name) + 1]
+    return [name] + [f for f, c in ((before + name, before), (name + after, after)) if c and _HAN.fullmatch(c)]
 
 
 def _page_bylines(store, doc_id: str) -> list[Byline]:

@@ -95,7 +95,9 @@ class Question:
 
 
 # -- the vocabulary of the rules ---------------------------------------------------------------------
-_AUTHOR_ASKED = re.compile(r"作者|撰稿人|执笔人?是|署名|谁(?:写|撰写|执笔|采写|报道)的|(?:哪位|哪个|哪些)记者|记者是谁|由谁(?:写|撰写|采写)")
+# Who wrote or reported an article; a photographer (摄影记者) is not its author, and photo credits are no bylines.
+_AUTHOR_ASKED = re.compile(r"作者|撰稿人|执笔人?是|署名|谁(?:写|撰写|执笔|采写|报道)的|(?:哪位|哪个|哪些)记者"
+                           r"|(?<!摄影)记者是谁|由谁(?:写|撰写|采写)")
 ADMIN_SUFFIX = "特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗|镇|乡|街道|社区|村|新村"
 ORG_SUFFIX = ("委员会|委|办公室|文明办|办|协会|联合会|总工会|工会|中心|学校|大学|学院|中学|小学|幼儿园|公司|集团|"
               "银行|医院|局|厅|部|馆|院|站|所|队|团|社|会")

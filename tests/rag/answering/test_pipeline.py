@@ -86,6 +86,11 @@ def test_a_person_only_bylines_print_is_answered_from_them_and_streamed_the_same
     assert "".join(deltas) == a.text and [h.chunk.chunk_id for h in hits] == [a.citations[0].hit.chunk.chunk_id]
 
 
+def test_a_name_the_analyser_cut_short_still_finds_its_byline(signed):
+    a = signed.ask("杨雅芳是谁？").answer  # jieba: 杨 雅芳
+    assert not a.refused and a.text == "杨雅芳是《麟游县召开创建全国文明城市动员大会》[1]的署名作者。"
+
+
 def test_the_author_of_a_book_is_not_looked_for_in_bylines(signed):
     a = signed.ask("《红楼梦》的作者是谁？").answer
     assert not any(c.hit.chunk.chunk_id.endswith("#byline") for c in a.citations + a.related)
