@@ -42,10 +42,10 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
                   question=question, short_answer=short)
 
 
-def bylined(question: Question, bylines: list[Byline], person: str | None) -> Answer:
-    """An answer from bylines, each cited as its own passage (`Byline.hit`): the author of the article asked
-    about, or (`person`: a name the question gives that only bylines print) the articles that person signed."""
-    hits = [b.hit(1.0) for b in bylines]
+def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: str | None) -> Answer:
+    """An answer from bylines, each cited as its own passage (`hits`: `Byline.hit` of each): the author of the
+    article asked about, or (`person`: a name the question gives that only bylines print) the articles that
+    person signed."""
     marks = {b.article_id: "".join(f"[{i + 1}]" for i, c in enumerate(bylines) if c.article_id == b.article_id)
              for b in bylines}
     titles = {b.article_id: "《" + b.title.split("——")[0].strip() + "》" for b in bylines}

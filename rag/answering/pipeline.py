@@ -91,7 +91,7 @@ class QuestionAnswerer:
 
     def _compose_extractive(self, checked: _Checked) -> Answer:
         if checked.bylines:
-            return compose.bylined(checked.question, list(checked.bylines), checked.person)
+            return compose.bylined(checked.question, checked.hits, list(checked.bylines), checked.person)
         if checked.verdict.reason is not None:
             return compose.refusal(checked.question, checked.hits, checked.evidence, checked.verdict)
         return compose.extractive(checked.question, checked.hits, checked.evidence, checked.verdict, self.config)
