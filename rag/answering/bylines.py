@@ -5,10 +5,10 @@ as a passage of its own: its exact span of the page, in the article it signs."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.answering.verify import squash
 from rag.ingest.metadata import extract
 from rag.types import Chunk, Hit
 
@@ -64,7 +64,7 @@ def _under_headline(source: str, start: int, articles: Sequence[Mapping]) -> Map
     """The article whose headline is printed on the last line above `start` (OCR puts the articles of a page
     in any order, so the nearest article by position can be another one)."""
     above = [line for line in source[:start].splitlines() if line.strip()]
-    line = re.sub(r"\s+", "", above[-1]) if above else ""
+    line = squash(above[-1]) if above else ""
     if len(line) < 4:
         return None
-    return next((a for a in articles if line in re.sub(r"\s+", "", a["title"])), None)
+    return next((a for a in articles if line in squash(a["title"])), None)
