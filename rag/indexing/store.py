@@ -1,7 +1,7 @@
 """The SQLite store of an index: documents, articles, chunks, an FTS5 table (where indexes written before the
 lexicon, rag.indexing.lexical, kept their rows' tokens; their first write moves them), the embedding cache
 (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing; a chunk's sentence vectors
-are one row under `sentence_key(model)` and the chunk's hash), and the bookkeeping of
+are one row under `sentence_key(model)` and the chunk's hash, in fp16), and the bookkeeping of
 the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
 tombstones of deleted chunks still inside a sealed segment.
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -52,7 +53,6 @@ CREATE TABLE IF NOT EXISTS page_lines (
 CREATE INDEX IF NOT EXISTS page_lines_doc ON page_lines(doc_id, start);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
-CREATE INDEX IF NOT EXISTS embeddings_hash ON embeddings(text_hash);  -- pruning drops a hash under every model
 CREATE TABLE IF NOT EXISTS segments (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
     info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
@@ -75,6 +75,10 @@ MIGRATIONS = [("chunks", "segment", "ALTER TABLE chunks ADD COLUMN segment INTEG
               ("documents", "section", "ALTER TABLE documents ADD COLUMN section TEXT"),
               ("documents", "authors", "ALTER TABLE documents ADD COLUMN authors TEXT NOT NULL DEFAULT '[]'")]
 META_COLUMNS = ("paper", "date", "page", "page_name", "section")
+
+
+def now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _batches(ids: list[int], size: int = 900) -> Iterator[tuple[list[int], str]]:
@@ -103,9 +107,26 @@ def lexical_terms(chunk: Chunk) -> tuple[str, ...]:
     return tuple(" ".join(analyze(text)) for analyze in analyzers.ANALYZERS.values())
 
 
+# Sentence vectors are kept in half precision: they are most of what an add writes (a 5,000-character page: 87
+# sentences, 134 KB in fp32), and fp16 moves their cosines by under 1e-3. Chunk vectors, which the segments are
+# built from, stay fp32. Indexes written before keep fp32 rows under the older key, still read.
+HALF = "#sentences-f16"
+OLDER_SENTENCES = "#sentences"
+
+
 def sentence_key(model: str) -> str:
     """The `model` a chunk's sentence vectors are cached under: kept beside its chunk vector, pruned with it."""
-    return f"{model}#sentences"
+    return f"{model}{HALF}"
+
+
+def _keys(model: str) -> tuple[str, ...]:
+    """The keys a vector of `model` may be stored under, newest first."""
+    return (model, model.removesuffix(HALF) + OLDER_SENTENCES) if model.endswith(HALF) else (model,)
+
+
+def _decode(key: str, blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float16).astype(np.float32) if key.endswith(HALF) else np.frombuffer(
+        blob, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -151,6 +172,9 @@ class Store:
                 if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(sql)
             self.db.execute("CREATE INDEX IF NOT EXISTS chunks_segment ON chunks(segment)")
+            # pruning finds a hash under each of its model's keys: an index on the hash alone cost every add
+            # ~15 more pages written (of ~105 on the seeds)
+            self.db.execute("DROP INDEX IF EXISTS embeddings_hash")
             self.db.execute("CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection, date)")
         # An index built before formats were kept opens read-only without the table: its documents are text.
         has_formats = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'formats'").fetchone() is not None
@@ -337,11 +361,13 @@ class Store:
 
     def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
         out: dict[str, np.ndarray] = {}
-        for i in range(0, len(hashes), 500):
-            batch = list(hashes[i : i + 500])
-            rows = self._rows(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
-                              f"({','.join('?' * len(batch))})", [model, *batch])
-            out.update({r["text_hash"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
+        for key in _keys(model):
+            todo = [h for h in hashes if h not in out]
+            for i in range(0, len(todo), 500):
+                batch = todo[i : i + 500]
+                rows = self._rows(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
+                                  f"({','.join('?' * len(batch))})", [key, *batch])
+                out.update({r["text_hash"]: _decode(key, r["vector"]) for r in rows})
         return out
 
     # -- writes (by the one writer, inside a transaction) --------------------------------------------
@@ -350,7 +376,8 @@ class Store:
 
     def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                            [(model, h, v.astype(np.float32).tobytes()) for h, v in vectors.items()])
+                            [(model, h, v.astype(np.float16 if model.endswith(HALF) else np.float32).tobytes())
+                             for h, v in vectors.items()])
 
     def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
         """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). Their tokens
@@ -417,12 +444,15 @@ class Store:
         self._released.update(r["embed_hash"] for r in rows)
         return ids
 
-    def prune_embeddings(self) -> None:
-        """Drop the cached vectors of removed chunks that no chunk uses any more (after any re-add, so that a
-        replaced document keeps the vectors of its unchanged text)."""
-        for table in ("embeddings", "sentence_pending"):
-            self.db.executemany(f"DELETE FROM {table} WHERE text_hash = ? AND NOT EXISTS "
-                                "(SELECT 1 FROM chunks WHERE embed_hash = ?)", [(h, h) for h in self._released])
+    def prune_embeddings(self, model: str) -> None:
+        """Drop the cached vectors (`model`'s and its sentence vectors) of removed chunks that no chunk uses any
+        more (after any re-add, so that a replaced document keeps the vectors of its unchanged text)."""
+        unused = [h for h in self._released
+                  if not self.db.execute("SELECT 1 FROM chunks WHERE embed_hash = ? LIMIT 1", (h,)).fetchone()]
+        keys = (model, *_keys(sentence_key(model)))
+        self.db.executemany("DELETE FROM embeddings WHERE model = ? AND text_hash = ?",
+                            [(key, h) for key in keys for h in unused])
+        self.db.executemany("DELETE FROM sentence_pending WHERE text_hash = ?", [(h,) for h in unused])
         self._released.clear()
 
     # -- segments ---------------------------------------------------------------------------------
@@ -438,8 +468,11 @@ class Store:
         return int(self.get_meta("generation") or 0)
 
     def bump_generation(self) -> None:
+        """Raise the generation and stamp the time, in the write's own transaction (a second one would write
+        the same pages again)."""
         self.db.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT(key) "
                         "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+        self.set_meta("updated_at", now())
 
     def fresh_ids(self) -> np.ndarray:
         """Row ids of the chunks not yet sealed into a segment."""
@@ -456,13 +489,13 @@ class Store:
         """The cached vectors of these chunk rows (flat arrays), for those that have one under `model`."""
         out: dict[int, np.ndarray] = {}
         ids = [int(i) for i in ids]
-        for batch, marks in _batches(ids):
-            # CROSS JOIN fixes the loop order (chunks by id, then their vector): given the choice, SQLite walked
-            # every vector of the model and probed chunks by hash, 114 s for 137 rows of a million-row archive
-            rows = self._rows(f"SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e ON e.text_hash = "
-                              f"c.embed_hash AND e.model = ? WHERE c.id IN ({marks})",
-                              [model, *batch])
-            out.update({r["id"]: np.frombuffer(r["vector"], dtype=np.float32) for r in rows})
+        for key in _keys(model):
+            for batch, marks in _batches([i for i in ids if i not in out]):
+                # CROSS JOIN fixes the loop order (chunks by id, then their vector): given the choice, SQLite
+                # walked every vector of the model and probed chunks by hash, 114 s for 137 rows of a 1M archive
+                rows = self._rows(f"SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e ON e.text_hash = "
+                                  f"c.embed_hash AND e.model = ? WHERE c.id IN ({marks})", [key, *batch])
+                out.update({r["id"]: _decode(key, r["vector"]) for r in rows})
         return out
 
     def segment_rows(self) -> list[dict]:

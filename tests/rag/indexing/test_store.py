@@ -4,10 +4,11 @@ document, read back, located, and deleted with it."""
 import hashlib
 import sqlite3
 
+import numpy as np
 import pytest
 
 from rag.evaluation import documents
-from rag.indexing.store import Store
+from rag.indexing.store import Store, sentence_key
 from rag.ingest import loading
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Line, Page, Source
@@ -159,7 +160,7 @@ def test_deleting_a_document_reads_by_index_only(store):
     store.db.set_trace_callback(statements.append)
     with store.transaction():
         store.remove_document("a.txt")
-        store.prune_embeddings()
+        store.prune_embeddings("some-model")
     store.db.set_trace_callback(None)
     plans = {sql: [r[3] for r in store.db.execute("EXPLAIN QUERY PLAN " + sql)]
              for sql in statements if sql.lstrip().upper().startswith(("SELECT", "DELETE", "INSERT"))}
@@ -168,6 +169,33 @@ def test_deleting_a_document_reads_by_index_only(store):
     scans = {sql: steps for sql, steps in plans.items()
              if any(s.startswith("SCAN") and "VIRTUAL TABLE" not in s and "chunks_fts_config" not in s for s in steps)}
     assert scans == {}
+
+
+def test_sentence_vectors_are_kept_in_half_precision_and_older_fp32_rows_are_read_and_pruned(store):
+    """Sentence vectors were fp32 under `<model>#sentences`; they are fp16 under `sentence_key(model)` now, and
+    an index holding the older rows keeps reading them (and drops them with their chunk)."""
+    from rag.ingest.chunking import ChunkerConfig, chunk_article
+    from rag.indexing.store import embed_text, text_hash
+
+    source = loading.decode("a.txt", TEXT.encode())
+    articles = split_articles(source.doc_id, source.text)
+    chunks = [c for a in articles for c in chunk_article(a, ChunkerConfig())][:2]
+    old, new = (text_hash(embed_text(c)) for c in chunks)
+    vectors = np.random.default_rng(0).standard_normal((2, 3, 8)).astype(np.float32)
+    with store.transaction():
+        rows = store.add_document(source, articles, chunks)
+        store.db.execute("INSERT INTO embeddings VALUES (?, ?, ?)", ("m#sentences", old, vectors[0].tobytes()))
+        store.put_vectors(sentence_key("m"), {new: vectors[1]})
+    (blob,) = store.db.execute("SELECT vector FROM embeddings WHERE model = ?", (sentence_key("m"),)).fetchone()
+    assert len(blob) == vectors[1].size * 2  # two bytes a component
+    read = store.vectors_by_row(sentence_key("m"), rows)
+    assert np.array_equal(read[rows[0]], vectors[0].ravel())  # the older fp32 row, exactly
+    assert np.abs(read[rows[1]] - vectors[1].ravel()).max() < 1e-3
+    assert set(store.cached_vectors(sentence_key("m"), [old, new])) == {old, new}
+    with store.transaction():
+        store.remove_document("a.txt")
+        store.prune_embeddings("m")
+    assert store.db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 0
 
 
 def test_reading_vectors_by_row_walks_the_rows_asked_for(store):

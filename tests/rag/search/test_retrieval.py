@@ -87,7 +87,7 @@ def test_the_sentence_leg_scores_a_chunk_by_its_best_sentence(tmp_path):
     chunks = store.chunks_by_id(rows)
     best = {r: float((embedder.embed_passages(sentence_texts(chunks[r])) @ q).max()) for r in rows}
     assert [r for r, _ in leg] == sorted(best, key=best.get, reverse=True)
-    assert all(abs(s - best[r]) < 1e-5 for r, s in leg)
+    assert all(abs(s - best[r]) < 1e-3 for r, s in leg)  # sentence vectors are kept in fp16
     assert chunks[leg[0][0]].doc_id == "b.txt"
 
     # An index written before sentence vectors were kept: the leg is left out rather than half there.

@@ -35,7 +35,7 @@ def test_deferred_sentence_vectors_are_pending_until_filled_and_then_match_inlin
     (row,) = store.chunk_rows()
     chunk = store.chunks_by_id([row])[row]
     kept = store.vectors_by_row(sentence_key(embedder.name), [row])[row]
-    assert np.allclose(kept, embedder.embed_passages(sentence_texts(chunk)).ravel())
+    assert np.allclose(kept, embedder.embed_passages(sentence_texts(chunk)).ravel(), atol=1e-3)  # fp16
     assert store.pending_sentences(10) == []
 
 
