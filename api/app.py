@@ -17,9 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rag.answering.llm import LLMClient, LLMConfig
 from rag.answering.pipeline import QuestionAnswerer
-from rag.answering.types import AnswerConfig
 from rag.config import Settings
 from rag.engine import Engine
 
@@ -94,15 +92,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI):
         # The engine loads the model (seconds): at start-up, not on the first request.
         app.state.engine = app.state.engine or Engine(settings)
-        app.state.qa = QuestionAnswerer(app.state.engine, AnswerConfig(refuse_below=settings.refuse_below), llm)
+        app.state.qa = QuestionAnswerer.from_settings(app.state.engine, settings)
         if app.state.engine.has_index():
             app.state.engine.snapshot()
         yield
 
     app = FastAPI(title="rag-zh", version="0.1.0", lifespan=lifespan,
                   description="Chinese semantic question answering with exact citations.")
-    llm = LLMClient(LLMConfig(settings.llm_base_url, settings.llm_model, settings.llm_api_key, settings.llm_timeout)) \
-        if settings.llm_base_url and settings.llm_model else None
     app.state.settings = settings
     app.state.engine = engine
     app.state.limiter = RateLimiter(settings)

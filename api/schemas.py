@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
@@ -11,6 +11,9 @@ from rag.search.filters import COLLECTION_NAME
 
 MAX_QUERY_CHARS = 500
 MAX_TOP_K = 50
+# 版次: a daily's pages run to a few hundred at most; the bound also keeps a number inside SQLite's integers
+MAX_PAGE = 9999
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 CollectionName = Field(pattern=COLLECTION_NAME.pattern, examples=["default"])
 
 
@@ -31,7 +34,7 @@ class Scope(_Question):
     date_from: dt.date | None = Field(None, description="published on or after this date")
     date_to: dt.date | None = Field(None, description="published on or before this date")
     papers: list[str] = Field([], max_length=20, description="only these papers (报名)")
-    pages: list[int] = Field([], max_length=50, description="only these pages (版次)")
+    pages: list[PageNumber] = Field([], max_length=50, description="only these pages (版次)")
     sections: list[str] = Field([], max_length=20)
     authors: list[str] = Field([], max_length=20)
     auto_filters: bool = Field(False, description="turn a time expression in the question (去年, 2021年3月) into a "
@@ -53,8 +56,6 @@ class Scope(_Question):
     def _dates(self):
         if self.date_from and self.date_to and self.date_from > self.date_to:
             raise ValueError(f"date_from {self.date_from} is after date_to {self.date_to}")
-        if any(p < 1 for p in self.pages):
-            raise ValueError("page numbers start at 1")
         return self
 
 
@@ -91,7 +92,7 @@ class MetaOut(BaseModel):
     """Newspaper metadata of a document: from upload fields, a sidecar JSON or the page's own text."""
     paper: str | None = Field(None, description="报名")
     date: dt.date | None = Field(None, description="publication date")
-    page: int | None = Field(None, ge=1, description="版次")
+    page: int | None = Field(None, ge=1, le=MAX_PAGE, description="版次")
     page_name: str | None = Field(None, max_length=50, description="版名, e.g. 要闻")
     section: str | None = Field(None, max_length=50, description="栏目")
     authors: list[str] = Field([], max_length=20, description="bylines")

@@ -136,6 +136,51 @@ def search(ctx: click.Context, query: str, top_k: int, mode: str | None, as_json
         click.echo(f"    {c.text[:120].replace(chr(10), ' ')}")
 
 
+@cli.command()
+@click.argument("question")
+@click.option("-k", "--top-k", default=5, show_default=True, type=click.IntRange(1, 20),
+              help="Passages the answer is drawn from.")
+@_filter_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@_friendly
+def ask(ctx: click.Context, question: str, top_k: int, as_json: bool, **scope):
+    """Answer a question from the documents, citing where each part comes from (or say that they do not)."""
+    from rag.answering.pipeline import QuestionAnswerer
+
+    if not question.strip():
+        raise click.ClickException("the question is empty")
+    qa = QuestionAnswerer.from_settings(_engine(ctx), ctx.obj["settings"])
+    result = qa.ask(question, top_k, _filters(**scope))
+    answer = result.answer
+    if as_json:
+        click.echo(json.dumps(_answer_json(answer, result.timings_ms), ensure_ascii=False, indent=2))
+        return
+    click.echo(answer.text)
+    if answer.short_answer:
+        click.echo(f"\nshort answer: {answer.short_answer.text} [{answer.short_answer.n}]")
+    cited = answer.related if answer.refused else answer.citations
+    if cited:
+        click.echo("\nclosest passages:" if answer.refused else "\nsources:")
+    for c in cited:
+        ch = c.hit.chunk
+        a, b = c.highlight
+        click.echo(f"[{c.n}] {ch.doc_id} [{ch.start}:{ch.end}] {ch.title}: {ch.text[a:b].replace(chr(10), ' ')}")
+
+
+def _answer_json(answer, timings_ms: dict) -> dict:
+    """The answer as /ask returns it (its fields, not its HTTP envelope)."""
+    s = answer.short_answer
+
+    def cited(items):
+        return [{**_hit_json(c.hit), "n": c.n, "highlight": list(c.highlight)} for c in items]
+
+    return {"answer": answer.text, "refused": answer.refused,
+            "refusal_reason": answer.refusal_reason.value if answer.refusal_reason else None,
+            "short_answer": {"text": s.text, "n": s.n, "start": s.start, "end": s.end} if s else None,
+            "citations": cited(answer.citations), "related": cited(answer.related), "timings_ms": timings_ms}
+
+
 def _hit_json(hit) -> dict:
     c = hit.chunk
     return {"chunk_id": c.chunk_id, "doc_id": c.doc_id, "article_id": c.article_id, "title": c.title,

@@ -14,11 +14,12 @@ from rag.answering import compose
 from rag.answering.bylines import Byline, page_bylines
 from rag.answering.candidates import extract
 from rag.answering.evidence import Sentence, score_sentences
-from rag.answering.llm import LLMClient
+from rag.answering.llm import LLMClient, LLMConfig
 from rag.answering.question import EntityKind, Question, analyse
 from rag.answering.types import Answer, AnswerConfig
 from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
+from rag.config import Settings
 from rag.engine import Engine
 from rag.search.filters import Filters
 from rag.text.clean import CJK
@@ -51,6 +52,14 @@ class QuestionAnswerer:
         self.sentence_embedder = CachedEmbedder(engine.embedder)
         self._articles: OrderedDict[tuple[str, str], str] = OrderedDict()  # (build, article id) -> squashed text
         self._articles_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, engine: Engine, settings: Settings) -> QuestionAnswerer:
+        """The answerer a deployment's settings describe (the service and `rag ask` alike): its refusal
+        threshold, and the LLM when an endpoint and a model are configured."""
+        llm = LLMClient(LLMConfig(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                                  settings.llm_timeout)) if settings.llm_base_url and settings.llm_model else None
+        return cls(engine, AnswerConfig(refuse_below=settings.refuse_below), llm)
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> QAResult:
         checked, timings = self._check(question, top_k, filters)

@@ -19,7 +19,8 @@ def test_search_filters_by_document(client):
 
 def test_bad_search_requests_are_4xx_with_a_reason(client):
     cases = [({"query": "   "}, "empty"), ({"query": "问" * 501}, "at most 500"), ({"query": "问", "top_k": 0}, "top_k"),
-             ({"query": "问", "top_k": 51}, "top_k"), ({}, "query"), ({"query": "问", "mode": "magic"}, "mode")]
+             ({"query": "问", "top_k": 51}, "top_k"), ({}, "query"), ({"query": "问", "mode": "magic"}, "mode"),
+             ({"query": "问", "pages": [0]}, "pages"), ({"query": "问", "pages": [2 ** 63]}, "pages")]
     for body, reason in cases:
         r = client.post("/search", json=body)
         assert r.status_code == 422, body

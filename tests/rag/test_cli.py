@@ -25,6 +25,22 @@ def test_search_json(run, seeds_index_dir):
     assert {"chunk_id", "doc_id", "title", "text", "start", "end", "score", "scores"} <= set(data["results"][0])
 
 
+def test_ask_answers_with_numbered_sources_and_refuses_what_the_pages_do_not_say(run, seeds_index_dir):
+    r = run("--index-dir", str(seeds_index_dir), "ask", "德令哈市文明办给孩子们放了哪部红色电影？", "--json")
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    assert not data["refused"] and data["citations"] and "[1]" in data["answer"]
+    cited = data["citations"][0]
+    assert cited["doc_id"].endswith(".txt") and cited["end"] > cited["start"]
+    a, b = cited["highlight"]
+    assert cited["text"][a:b] in data["answer"]  # the highlighted sentence is the one quoted
+    assert data["short_answer"]["text"] == "《英雄儿女》"
+    r = run("--index-dir", str(seeds_index_dir), "ask", "火星上有几个社区食堂？")
+    assert r.exit_code == 0 and "closest passages:" in r.output and "sources:" not in r.output
+    r = run("--index-dir", str(seeds_index_dir), "ask", "  ")
+    assert r.exit_code == 1 and "the question is empty" in r.output
+
+
 def test_info(run, seeds_index_dir):
     r = run("--index-dir", str(seeds_index_dir), "info")
     assert r.exit_code == 0 and "5 documents" in r.output
