@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from rag.answering.question import AnswerType, EntityKind
 from rag.search.filters import COLLECTION_NAME
 
 MAX_QUERY_CHARS = 500
@@ -148,12 +149,11 @@ class ShortAnswerOut(BaseModel):
 
 class EntityOut(BaseModel):
     text: str
-    kind: Literal["place", "organization", "person", "title", "year"]
+    kind: Literal[tuple(k.value for k in EntityKind)]
 
 
 class AnalysisOut(BaseModel):
-    answer_type: Literal["number", "money", "date", "person", "place", "organization", "work", "list", "reason",
-                         "manner", "other"]
+    answer_type: Literal[tuple(t.value for t in AnswerType)]  # the analyser's types, whatever they become
     unit: str | None = Field(None, description="the measure word or unit a number must carry")
     focus: str | None = Field(None, description="the noun phrase the answer is about")
     entities: list[EntityOut]

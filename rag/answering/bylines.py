@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rag.answering.verify import squash
-from rag.ingest.metadata import extract
+from rag.ingest.metadata import SIGNED_ROLE, extract
 from rag.types import Chunk, Hit
 
 
@@ -19,9 +19,15 @@ class Byline:
     article_id: str
     title: str  # the article's headline
     names: tuple[str, ...]
-    start: int  # the byline's span of the page text, first name to last
+    start: int  # the byline's span of the page text: the author's post (if printed), first name to last
     end: int
     text: str
+    role: str = ""  # the post printed before the names (中共北京海淀区委副书记 张旗), the start of `text`
+
+    @property
+    def signed(self) -> tuple[int, int]:
+        """Where the names stand in `text` (after the post, if any)."""
+        return (self.text.index(self.names[0], len(self.role)) if self.role else 0), len(self.text)
 
     def hit(self, score: float) -> Hit:
         """The byline as a passage to cite (no index holds it: it has no leg scores)."""
@@ -55,8 +61,13 @@ def page_bylines(doc_id: str, source: str, articles: Sequence[Mapping], authors:
             or next((a for a in ordered if a["start"] <= start < a["end"]), None) \
             or next((a for a in ordered if a["start"] >= end), None)
         if article is not None:
+            line = source[source.rfind("\n", 0, start) + 1: start]
+            role = SIGNED_ROLE.fullmatch(line.strip())
+            if role:
+                start = source.rfind(role.group(), 0, start)
             out.append(Byline(doc_id, article["article_id"], article["title"],
-                              tuple(dict.fromkeys(n for n, _, _ in names)), start, end, source[start:end]))
+                              tuple(dict.fromkeys(n for n, _, _ in names)), start, end, source[start:end],
+                              role.group() if role else ""))
     return out
 
 

@@ -17,6 +17,7 @@ from rag.answering.question import (
     ORG_SUFFIX,
     AnswerType,
     EntityKind,
+    SURNAMES,
     Question,
     posseg,
 )
@@ -188,11 +189,69 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         # 是谁 without a role may be answered by a team: 送饭的是谁 -> “宝怡乐”志愿者团队.
         teams = [(a, b) for a, b in _quoted(text) if _TEAM_AHEAD.match(text, b + 1)]
         return _person_spans(text) + teams
+    if kind is AnswerType.IDENTITY:
+        return _roles(question, text)
     if kind is AnswerType.PLACE:
         return _tailed_runs(text, _PLACE_TAIL)
     if kind is AnswerType.ORGANIZATION:
         return _tailed_runs(text, _ORG_TAIL) + _quoted(text)
     return []
+
+
+# A role printed before a name (省委宣传部副部长、省文明办主任张峻; 龙华中学学生、“龙传人”志愿者吕佳泉) is a run
+# of nouns, joined by 、 and quotes, that ends in a word for a post or a kind of person; a role after it follows
+# 是/为/任 (张三是社区志愿者).
+_ROLE_FLAGS = ("n", "nr", "ns", "nt", "nz", "j", "b", "ng", "vn", "l", "nrt", "nrfg")
+_ROLE_JOINS = set("、“”‘’《》·")
+_ROLE_END = re.compile("(?:[长员师者生家手人士官工匠农辈]|主任|书记|主席|经理|总裁|总监|代表|干部|党员|模范|标兵|教授|委员|"
+                       "记者|编辑|专家|院士|校友|骨干|带头人|负责人|创始人|楷模|英雄|典型|老兵|志愿者)[”’》]?$")
+_ROLE_AFTER = re.compile(r"(?:是|为|系|现任|担任|任)([^，,。；;！？!?]{2,25})")
+_ORG_WORD = re.compile(f"(?:{ORG_SUFFIX})")
+# A title printed after the name, the body before it (市委党校公共管理部汪仲启副教授): the answer is the whole.
+_TITLE_AFTER = re.compile("(?:副?教授|博士|副?研究员|讲师|院士|工程师|医生|医师|律师)")
+
+
+def _roles(question: Question, text: str) -> list[tuple[int, int]]:
+    forms = {f for e in question.names if e.kind is EntityKind.PERSON for f in e.forms}
+    if not forms:
+        return []
+    tokens = _tokens(text)
+    people = [(a, b) for a, b in _person_spans(text) if text[a:b] not in forms]
+    spans = []
+    for form in forms:
+        for m in re.finditer(re.escape(form), text):
+            start = _run_before(text, tokens, people, m.start())
+            role = text[start: m.start()]
+            title = _TITLE_AFTER.match(text, m.end())
+            if 2 <= len(role) <= 30 and _ROLE_END.search(role):
+                spans.append((start, m.start()))
+            elif title and len(role) <= 30:
+                spans.append((start, title.end()))
+            after = _ROLE_AFTER.match(text, m.end())
+            if after and _ROLE_END.search(after.group(1)):
+                spans.append(after.span(1))
+    return spans
+
+
+def _run_before(text: str, tokens: list[tuple[int, int, str, str]], people: list[tuple[int, int]], at: int) -> int:
+    """Where the run of nouns that ends at the name starts (at the name itself if none does). Another person's
+    name ends the run (市委副书记李新春、省委宣传部副部长张峻: the second role only)."""
+    start, after = at, None  # `after`: the token the run took last, the one following this
+    for a, b, word, flag in reversed([t for t in tokens if t[1] <= at]):
+        if b != start:
+            break
+        if word in _ROLE_JOINS:
+            if any(pb == a for _, pb in people):
+                break
+        elif not (flag.startswith(_ROLE_FLAGS) or _ROLE_END.search(word) or _ORG_WORD.fullmatch(word)
+                  # jieba tags words inside names of bodies as verbs or adjectives: 文明实践/v 站, 新/a 时代
+                  or after is not None and (_ORG_WORD.fullmatch(after[0]) or flag == "a" and len(word) == 1
+                                            and after[1].startswith("n"))):
+            break
+        start, after = a, (word, flag)
+    while start < at and text[start] in _ROLE_JOINS - set("“‘《"):
+        start += 1  # a run does not start with a joining mark
+    return start
 
 
 def _quoted(text: str) -> list[tuple[int, int]]:
@@ -256,11 +315,6 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
-               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-               "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
-               "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
-               "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝习")
 
 
 def _inside_word(text: str, a: int, b: int) -> bool:
@@ -328,7 +382,8 @@ def _in_question(text: str, question: Question) -> bool:
     if core in re.sub(r"\s+", "", question.text):
         return True
     # A title may hold the names of its organisers (最牵挂的你——成都市总工会脱贫攻坚采风行活动).
-    return question.answer_type is not AnswerType.WORK and any(
+    # A person's identity may be printed around the name (市委党校公共管理部汪仲启副教授).
+    return question.answer_type not in (AnswerType.WORK, AnswerType.IDENTITY) and any(
         f in core for e in question.names for f in e.forms if e.kind is not EntityKind.TITLE)
 
 
@@ -343,6 +398,8 @@ _ROLES = {"领导": "书记|主席|市长|县长|区长|部长|局长|主任|负
 def _tied(question: Question, text: str, a: int, b: int) -> bool:
     """Whether the candidate stands near the question's focus (punctuation aside: 137个乡（镇、街道） is tied
     to 乡镇). A person must stand next to the role asked for itself, not to a word sharing its characters."""
+    if question.answer_type is AnswerType.IDENTITY:
+        return True  # a role is taken only where it stands against the name asked about
     window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text[max(0, a - _WINDOW): b + _WINDOW])
     focus = question.focus
     if not focus:

@@ -10,7 +10,7 @@ import re
 
 from rag.answering.bylines import Byline
 from rag.answering.evidence import Sentence
-from rag.answering.question import Question
+from rag.answering.question import AnswerType, Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
 from rag.answering.verify import Verdict
 from rag.types import Hit
@@ -49,12 +49,20 @@ def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: 
     marks = {b.article_id: "".join(f"[{i + 1}]" for i, c in enumerate(bylines) if c.article_id == b.article_id)
              for b in bylines}
     titles = {b.article_id: "《" + b.title.split("——")[0].strip() + "》" for b in bylines}
+    signed = "、".join(t + marks[a] for a, t in titles.items())
+    posts = [(i, b.role) for i, b in enumerate(bylines) if b.role]
     if person is None:
         names = "、".join(dict.fromkeys(n for b in bylines for n in b.names))
         text = f"{titles[bylines[0].article_id]}的署名作者是{names}{marks[bylines[0].article_id]}。"
-        short = ShortAnswer(bylines[0].text, 1, 0, len(bylines[0].text))
+        a, b = bylines[0].signed
+        short = ShortAnswer(bylines[0].text[a:b], 1, a, b)
+    elif question.answer_type is AnswerType.IDENTITY and posts:
+        # who the person is: the post the signature prints (中共北京海淀区委副书记 张旗)
+        i, post = posts[0]
+        text = f"{person}是{post}[{i + 1}]，{signed}的署名作者。"
+        short = ShortAnswer(post, i + 1, 0, len(post))
     else:
-        text = f"{person}是{'、'.join(t + marks[a] for a, t in titles.items())}的署名作者。"
+        text = f"{person}是{signed}的署名作者。"
         short = None
     citations = tuple(Citation(i + 1, h, (0, len(h.chunk.text))) for i, h in enumerate(hits))
     return Answer(text=text, citations=citations, refused=False, evidence=1.0, question=question,

@@ -22,6 +22,7 @@ class AnswerType(StrEnum):
     MONEY = "money"
     DATE = "date"
     PERSON = "person"
+    IDENTITY = "identity"  # who a person the question names is: answered by the role printed beside the name
     PLACE = "place"
     ORGANIZATION = "organization"
     WORK = "work"
@@ -32,8 +33,8 @@ class AnswerType(StrEnum):
 
 
 # Types whose answer is a short span that can be extracted and checked; the others are answered by sentences.
-TYPED = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON, AnswerType.PLACE,
-                   AnswerType.ORGANIZATION, AnswerType.WORK})
+TYPED = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON, AnswerType.IDENTITY,
+                   AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.WORK})
 
 
 class EntityKind(StrEnum):
@@ -166,8 +167,49 @@ def analyse(text: str) -> Question:
     answer_type = _answer_type(q)
     unit = _unit(q) if answer_type in (AnswerType.NUMBER, AnswerType.MONEY) else None
     words = list(posseg().cut(q))
-    return Question(text=text, answer_type=answer_type, unit=unit, focus=_focus(q, words, answer_type),
-                    entities=_entities(q, words), terms=_terms(words))
+    entities = _entities(q, words)
+    person = _identity_subject(q, entities) if answer_type in (AnswerType.PERSON, AnswerType.OTHER) else None
+    if person:
+        answer_type = AnswerType.IDENTITY
+        # jieba may cut the name (李/nr 新春/ns): the whole name replaces its parts
+        entities = tuple(e for e in entities if e.text not in person) + (Entity(person, EntityKind.PERSON),)
+    focus = None if person else _focus(q, words, answer_type)  # 职务, 身份: asked of the person, no word to find
+    return Question(text=text, answer_type=answer_type, unit=unit, focus=focus, entities=entities,
+                    terms=_terms(words))
+
+
+SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+               "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+               "常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴"
+               "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
+               "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝习")
+
+# 李敦瑞是谁, 吕佳泉是什么人, 张峻担任什么职务: the question's subject is a person it names.
+_IDENTITY = re.compile(r"(?:是谁|是什么人|是哪位|是做什么的|是干什么的|是什么身份|的身份是什么|身份是|担任什么职务|"
+                       r"是什么职务|的职务是什么|任什么职)[？?]?$")
+
+
+def _identity_subject(q: str, entities: tuple[Entity, ...]) -> str | None:
+    """The person a 是谁 question asks about: a name jieba found right before the question words, else the
+    last two or three characters there when they start with a surname and are a name or no dictionary word (讲解员是谁
+    asks for a person by role, not about 解员)."""
+    m = _IDENTITY.search(q)
+    asked = re.fullmatch(f"(?:请问)?谁是([{CJK}]{{2,4}})[？?]?", q)  # 谁是李敦瑞
+    if not m and not asked:
+        return None
+    head = q[: m.start()] if m else asked.group(1)
+    for e in entities:
+        if e.kind is EntityKind.PERSON and head.endswith(e.text):
+            return e.text
+    freq, tags = posseg().dt.tokenizer.FREQ, posseg().dt.word_tag_tab
+    for n in (3, 2):
+        name = head[-n:]
+        # a famous name is a frequent dictionary word, tagged as a name (张三丰/nr 436)
+        if len(name) == n and re.fullmatch(f"[{CJK}]+", name) and name[0] in SURNAMES \
+                and (tags.get(name) == "nr" or freq.get(name, 0) < 100) \
+                and not any(freq.get(head[-i:], 0) for i in range(n + 1, min(len(head), n + 2) + 1)):
+            return name
+    return None
 
 
 def posseg():

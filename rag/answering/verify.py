@@ -26,9 +26,10 @@ class Verdict:
 # Types whose extraction is reliable enough that finding no candidate means the material holds no answer; a
 # place is one when the question names the kind of place (哪个场馆). Titles, organisations and other places
 # are printed in too many ways to refuse on their absence.
-STRICT_TYPES = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON})
+STRICT_TYPES = frozenset({AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE, AnswerType.PERSON,
+                          AnswerType.IDENTITY})
 
-_KIND_WORDS = {"number": "数字", "money": "金额", "date": "时间", "person": "人名", "place": "地点",
+_KIND_WORDS = {"number": "数字", "money": "金额", "date": "时间", "person": "人名", "identity": "身份", "place": "地点",
                "organization": "单位名称", "work": "名称"}
 
 

@@ -332,13 +332,22 @@ def _names(raw: str, pos: int, start: int, strict: bool) -> list[tuple[str, tupl
     return out
 
 
+# A signed article's author may print a post before the name ("中共北京海淀区委副书记 张旗").
+SIGNED_ROLE = re.compile(rf"[{_HAN}、“”]{{2,30}}(?:书记|主任|部长|局长|厅长|处长|主席|市长|县长|区长|镇长|校长|院长|所长|"
+                         rf"馆长|会长|社长|站长|经理|董事长|教授|研究员|专家|学者|委员|代表|干部)")
+
+
 def _name_line(raw: str, pos: int) -> list[tuple[str, tuple[int, int]]]:
-    """A line holding only one to three person names: a byline printed under its headline ("杨澜 宋敏").
-    One word must be a name jieba knows; of two or three set apart on one line, one is enough."""
-    names = _names(raw, pos, 0, strict=False)
-    rest = raw
+    """A line holding only one to three person names: a byline printed under its headline ("杨澜 宋敏"), maybe
+    after the author's post (`SIGNED_ROLE`). One word must be a name jieba knows; of two or three set apart on
+    one line, one is enough."""
+    indent = len(raw) - len(raw.lstrip())
+    role = SIGNED_ROLE.match(raw, indent)
+    skip = role.end() if role and raw[role.end():role.end() + 1].isspace() else 0  # the post set apart
+    names = _names(raw, pos, skip, strict=False)
+    rest = raw[skip:]
     for _, (start, end) in reversed(names):
-        rest = rest[:start - pos] + rest[end - pos:]
+        rest = rest[:start - pos - skip] + rest[end - pos - skip:]
     if not 1 <= len(names) <= 3 or re.sub(r"[\s、，,]", "", rest) or not any(_is_person(n) for n, _ in names):
         return []
     return names

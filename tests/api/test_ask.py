@@ -60,6 +60,7 @@ def test_off_topic_question_is_refused_as_weak_evidence(client):
     ("德令哈市文明办给孩子们放了哪部红色电影？", "《英雄儿女》", "work"),
     ("哪位中国好人带着志愿者去居民区给居民剪头发？", "汤亚兴", "person"),
     ("小人书里的红色平城故事展是什么时候在网上开展的？", "2月3日", "date"),
+    ("李敦瑞是谁？", "市委党校经济学教研部副主任", "identity"),
 ])
 def test_short_answer_leads_and_points_into_its_citation(client, question, short, kind):
     body = client.post("/ask", json={"question": question}).json()

@@ -39,3 +39,15 @@ def test_a_byline_hit_is_a_passage_of_the_page_at_the_bylines_span():
     hit = byline.hit(1.0)
     assert (hit.chunk.doc_id, hit.chunk.article_id, hit.chunk.text) == ("p", "p#1", "杨澜 宋敏")
     assert PAGE[hit.chunk.start:hit.chunk.end] == hit.chunk.text and hit.chunk.chunk_id == "p#1#byline"
+
+
+def test_a_signature_s_post_is_kept_with_its_byline():
+    page = "海淀路径探索\n\n中共北京海淀区委副书记 张旗\n\n近年来，海淀区建设文明实践中心。\n"
+    articles = [{"article_id": "h#0", "title": "海淀路径探索", "start": page.index("近年来"), "end": len(page)}]
+    (byline,) = page_bylines("h", page, articles, ("张旗",))
+    assert (byline.role, byline.names, byline.text) == ("中共北京海淀区委副书记", ("张旗",), "中共北京海淀区委副书记 张旗")
+    assert page[byline.start:byline.end] == byline.text
+    a, b = byline.signed
+    assert byline.text[a:b] == "张旗"
+    (plain,) = page_bylines("p", PAGE, _articles(), ("杨澜",))
+    assert plain.role == "" and plain.text[slice(*plain.signed)] == "杨澜"

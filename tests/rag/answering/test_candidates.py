@@ -35,6 +35,28 @@ def test_candidate_of_each_type_with_its_exact_span(question, sentence, expected
     assert best.start == 10 + sentence.index(expected) and best.end == best.start + len(expected)
 
 
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("张峻是谁？", "市委副书记李新春，省委宣传部副部长、省文明办主任张峻，市委常委出席会议。", "省委宣传部副部长、省文明办主任"),
+    ("李新春是谁？", "市委副书记李新春、省委宣传部副部长张峻出席会议。", "市委副书记"),
+    ("张峻担任什么职务？", "市委副书记李新春、省委宣传部副部长张峻出席会议。", "省委宣传部副部长"),  # not 李新春's post
+    ("秦小红是谁？", "乌兰路社区新时代文明实践站站长秦小红为孩子们讲述红色故事。", "乌兰路社区新时代文明实践站站长"),
+    ("吕佳泉是什么人？", "左图：龙华中学学生、“龙传人”志愿者吕佳泉在课堂现场讲述。", "龙华中学学生、“龙传人”志愿者"),
+    ("汪仲启是谁？", "在康健街道邻里汇里，市委党校公共管理部汪仲启副教授带领群众开启话题。", "市委党校公共管理部汪仲启副教授"),
+    ("王小明是做什么的？", "据介绍，王小明是社区老年食堂的负责人，他每天早起采购。", "社区老年食堂的负责人"),
+])
+def test_who_a_named_person_is_is_the_post_printed_beside_the_name(question, sentence, expected):
+    found = extract(analyse(question), _sentences(sentence))
+    assert found and found[0].text == expected and found[0].tied
+
+
+@pytest.mark.parametrize("question, sentence", [
+    ("王小明是谁？", "记者采访了王小明，他说活动很成功。"),  # a verb before the name, nothing after it
+    ("王小明是谁？", "王小明说，活动很成功。"),
+])
+def test_a_name_with_no_post_beside_it_has_no_identity(question, sentence):
+    assert extract(analyse(question), _sentences(sentence)) == []
+
+
 def test_a_figure_in_another_unit_is_no_answer():
     found = extract(analyse("乐都区的志愿服务队伍吸纳了多少名专业人才？"), _sentences("乐都区建成文明实践站59个。"))
     assert found == []

@@ -91,6 +91,20 @@ def test_a_name_the_analyser_cut_short_still_finds_its_byline(signed):
     assert not a.refused and a.text == "杨雅芳是《麟游县召开创建全国文明城市动员大会》[1]的署名作者。"
 
 
+def test_who_a_person_is_is_the_post_beside_the_name_in_a_passage_or_in_a_signature(signed):
+    a = signed.ask("李敦瑞是谁？").answer
+    assert not a.refused and a.short_answer.text == "市委党校经济学教研部副主任"
+    cited = a.citations[a.short_answer.n - 1].hit.chunk
+    assert cited.text[a.short_answer.start:a.short_answer.end] == "市委党校经济学教研部副主任"
+    # printed only in a signature under a headline (no passage holds it)
+    a = signed.ask("张旗是谁？").answer
+    assert not a.refused and a.short_answer.text == "中共北京海淀区委副书记"
+    byline = a.citations[a.short_answer.n - 1].hit.chunk
+    source = signed.engine.snapshot().store.source_text(byline.doc_id)
+    assert source[byline.start:byline.end] == "中共北京海淀区委副书记 张旗" and byline.chunk_id.endswith("#byline")
+    assert a.text.startswith("张旗是中共北京海淀区委副书记[1]，《新时代文明实践中心建设的“海淀路径”探索》[1]")
+
+
 def test_the_author_of_a_book_is_not_looked_for_in_bylines(signed):
     a = signed.ask("《红楼梦》的作者是谁？").answer
     assert not any(c.hit.chunk.chunk_id.endswith("#byline") for c in a.citations + a.related)

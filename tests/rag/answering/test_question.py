@@ -129,3 +129,19 @@ def test_a_question_without_an_interrogative_is_other():
     ("白银市上传了多少条信息？", False)])
 def test_a_question_asking_who_wrote_an_article_is_told_apart(text, asks):
     assert analyse(text).asks_author is asks
+
+
+@pytest.mark.parametrize("text, person", [
+    ("李敦瑞是谁？", "李敦瑞"), ("谁是李敦瑞？", "李敦瑞"), ("李新春是谁？", "李新春"),  # jieba cuts 李/新春
+    ("文中提到的吕佳泉是什么人？", "吕佳泉"), ("杨继承担任什么职务？", "杨继承"), ("张三丰是谁？", "张三丰"),
+    ("张三是做什么的？", "张三"),
+])
+def test_who_a_named_person_is_is_asked_apart_from_who_did_something(text, person):
+    q = analyse(text)
+    assert q.answer_type is AnswerType.IDENTITY and q.focus is None
+    assert [e.text for e in q.names if e.kind is EntityKind.PERSON] == [person]
+
+
+@pytest.mark.parametrize("text", ["讲解员是谁？", "社区书记是谁？", "谁是队长？", "他是谁？", "谁给老人理发？"])
+def test_a_role_or_a_deed_asks_for_a_person_not_about_one(text):
+    assert analyse(text).answer_type is AnswerType.PERSON

@@ -74,6 +74,16 @@ def test_a_line_of_names_under_a_headline_and_the_benbaoxun_pen_name():
     assert extract(text).meta.authors == ("杨澜", "宋敏", "太文")
 
 
+def test_a_signature_under_a_headline_may_print_the_author_s_post_before_the_name():
+    text = f"新时代文明实践中心建设的“海淀路径”探索\n中共北京海淀区委副书记 张旗\n{BODY}"
+    found = extract(text)
+    assert found.meta.authors == ("张旗",)
+    assert [text[s:e] for s, e in found.spans["authors"]] == ["张旗"]
+    # a post glued to a word that is no name, or a post alone, signs nothing
+    assert extract(f"海淀路径探索\n中共北京海淀区委副书记张旗近年来\n{BODY}").meta.authors == ()
+    assert extract(f"海淀路径探索\n中共北京海淀区委副书记\n{BODY}").meta.authors == ()
+
+
 @pytest.mark.parametrize("line", ["记者了解到，活动将持续一个月。", "接受本报记者采访时，他说。", "龙轴杯",
                                   "责任编辑：王五", "■ 文明实践"])
 def test_sentences_and_labels_are_not_bylines(line):
