@@ -1,13 +1,16 @@
-"""Bylines as evidence. Who wrote an article is printed under its headline (杨澜 宋敏) or after its body
+"""Bylines and photo credits as evidence. Who wrote an article is printed under its headline (杨澜 宋敏) or after its body
 (本报记者 张三): outside the passages the index holds, so without this a question about an article's author found
 no name, and a question naming a reporter was refused as if the pages never mentioned them. A byline is cited
-as a passage of its own: its exact span of the page, in the article it signs."""
+as a passage of its own: its exact span of the page, in the article it signs. A photo credit (刘敬胜 李霞 李冉 摄)
+answers who took a picture, cited with the caption above it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rag.answering.question import SURNAMES
 from rag.answering.verify import squash
 from rag.ingest.metadata import SIGNED_ROLE, extract
 from rag.types import Chunk, Hit
@@ -31,9 +34,60 @@ class Byline:
 
     def hit(self, score: float) -> Hit:
         """The byline as a passage to cite (no index holds it: it has no leg scores)."""
-        chunk = Chunk(chunk_id=f"{self.article_id}#byline", doc_id=self.doc_id, article_id=self.article_id,
-                      title=self.title, text=self.text, start=self.start, end=self.end, ordinal=-1)
-        return Hit(chunk=chunk, score=score, dense=None, lexical=None)
+        return _printed(self.doc_id, self.article_id, "byline", self.title, self.start, self.end, self.text, score)
+
+
+@dataclass(frozen=True)
+class Credit:
+    """A photo credit and the caption it closes: `text` runs from the caption's start to 摄."""
+    doc_id: str
+    article_id: str
+    title: str  # the headline of the article it is printed with
+    names: tuple[str, ...]
+    start: int
+    end: int
+    text: str
+    caption: str
+    signed: tuple[int, int]  # the names' offsets in `text`
+
+    def hit(self, score: float) -> Hit:
+        return _printed(self.doc_id, self.article_id, "photo", self.title, self.start, self.end, self.text, score)
+
+
+def _printed(doc_id: str, article_id: str, kind: str, title: str, start: int, end: int, text: str,
+             score: float) -> Hit:
+    chunk = Chunk(chunk_id=f"{article_id}#{kind}", doc_id=doc_id, article_id=article_id, title=title, text=text,
+                  start=start, end=end, ordinal=-1)
+    return Hit(chunk=chunk, score=score, dense=None, lexical=None)
+
+
+# "刘敬胜 李霞 李冉 摄" on a line of its own, or closing a caption after its last sentence ("…合影。 龙令智 杨朝正 摄")
+_CREDIT = re.compile(r"(?:^|(?<=[。！？”\s]))[ \t　]*((?:[\u4e00-\u9fff]{2,4}[ \t　]+)*[\u4e00-\u9fff]{2,4})[ \t　]*摄[ \t　]*$",
+                     re.M)
+
+
+def page_photo_credits(doc_id: str, source: str, articles: Sequence[Mapping]) -> list[Credit]:
+    """The photo credits a page prints, each with its caption: the text above it back to the previous blank line,
+    given to the article that holds it, else the one before it."""
+    ordered = sorted(articles, key=lambda a: a["start"])
+    out = []
+    for m in _CREDIT.finditer(source):
+        names = tuple(re.split(r"[ \t　]+", m.group(1)))
+        if not all(n[0] in SURNAMES for n in names):
+            continue  # a caption's last words, not names
+        block = source.rfind("\n\n", 0, m.start(1))
+        start = block + 2 if block >= 0 else 0
+        caption = source[start:m.start(1)].strip()
+        if not caption:
+            continue
+        article = next((a for a in ordered if a["start"] <= m.start(1) < a["end"]), None) \
+            or next((a for a in reversed(ordered) if a["start"] <= m.start(1)), None) or (ordered[0] if ordered else None)
+        if article is None:
+            continue
+        text = source[start:m.end()].rstrip()
+        out.append(Credit(doc_id, article["article_id"], article["title"], names, start, start + len(text), text,
+                          caption, (m.start(1) - start, m.end(1) - start)))
+    return out
 
 
 def page_bylines(doc_id: str, source: str, articles: Sequence[Mapping], authors: Sequence[str]) -> list[Byline]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from rag.answering.bylines import Byline
+from rag.answering.bylines import Byline, Credit
 from rag.answering.evidence import Sentence
 from rag.answering.question import AnswerType, Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
@@ -67,6 +67,18 @@ def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: 
     citations = tuple(Citation(i + 1, h, (0, len(h.chunk.text))) for i, h in enumerate(hits))
     return Answer(text=text, citations=citations, refused=False, evidence=1.0, question=question,
                   short_answer=short)
+
+
+def photographed(question: Question, hits: list[Hit], credits: list[Credit]) -> Answer:
+    """Who took a picture: the names of its credit, and the caption that says what it shows."""
+    credit = credits[0]
+    shown = re.sub(r"\s+", "", credit.caption)
+    shown = shown[shown.find("图为"):] if "图为" in shown else shown[-80:]
+    text = f"照片由{'、'.join(credit.names)}拍摄[1]。{shown}"
+    a, b = credit.signed
+    citations = tuple(Citation(i + 1, h, (0, len(h.chunk.text))) for i, h in enumerate(hits))
+    return Answer(text=text, citations=citations, refused=False, evidence=1.0, question=question,
+                  short_answer=ShortAnswer(credit.text[a:b], 1, a, b))
 
 
 def generated(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict,

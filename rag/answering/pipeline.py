@@ -11,17 +11,18 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Iterator
 
 from rag.answering import compose
-from rag.answering.bylines import Byline, page_bylines
+from rag.answering.bylines import Byline, Credit, page_bylines, page_photo_credits
 from rag.answering.candidates import extract
 from rag.answering.evidence import Sentence, score_sentences
 from rag.answering.llm import LLMClient, LLMConfig
 from rag.answering.question import EntityKind, Question, analyse
-from rag.answering.types import Answer, AnswerConfig
+from rag.answering.types import Answer, AnswerConfig, RefusalReason
 from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
 from rag.config import Settings
 from rag.engine import Engine
 from rag.search.filters import Filters
+from rag.text.analyzers import bigrams
 from rag.text.clean import CJK
 from rag.types import Hit
 
@@ -42,6 +43,12 @@ class _Checked:
     verdict: Verdict
     bylines: tuple[Byline, ...] = ()  # when bylines answer: then `hits` are the bylines as passages
     person: str | None = None  # the name asked about that only bylines print
+    credits: tuple[Credit, ...] = ()  # when a photo credit answers: then `hits` is it, as a passage
+
+    @property
+    def printed(self) -> bool:
+        """Answered from what the page prints around its articles (bylines, photo credits), not by an LLM."""
+        return bool(self.bylines or self.credits)
 
 
 class QuestionAnswerer:
@@ -64,7 +71,7 @@ class QuestionAnswerer:
     def ask(self, question: str, top_k: int = 5, filters: Filters | None = None) -> QAResult:
         checked, timings = self._check(question, top_k, filters)
         t = time.perf_counter()
-        if checked.verdict.reason is not None or self.llm is None or checked.bylines:
+        if checked.verdict.reason is not None or self.llm is None or checked.printed:
             answer = self._compose_extractive(checked)
         else:
             answer = compose.generated(checked.question, checked.hits, checked.evidence, checked.verdict,
@@ -83,7 +90,7 @@ class QuestionAnswerer:
         state: dict[str, Answer] = {}
 
         def deltas() -> Iterator[str]:
-            if checked.verdict.reason is not None or self.llm is None or checked.bylines:
+            if checked.verdict.reason is not None or self.llm is None or checked.printed:
                 answer = self._compose_extractive(checked)
                 state["answer"] = answer
                 # An extractive answer is whole at once; it is sent sentence by sentence.
@@ -99,6 +106,8 @@ class QuestionAnswerer:
         return checked.hits, deltas(), lambda: state["answer"]
 
     def _compose_extractive(self, checked: _Checked) -> Answer:
+        if checked.credits:
+            return compose.photographed(checked.question, checked.hits, list(checked.credits))
         if checked.bylines:
             return compose.bylined(checked.question, checked.hits, list(checked.bylines), checked.person)
         if checked.verdict.reason is not None:
@@ -118,8 +127,14 @@ class QuestionAnswerer:
         t = time.perf_counter()
         candidates = extract(question, evidence)
         verdict = verify(question, evidence, candidates, self._article_texts(hits), self.config)
-        bylines, person = self._bylines(question, hits, verdict, top_k, filters)
+        credit = self._credit(question, hits) if question.asks_photographer else None
+        if question.asks_photographer and credit is None and verdict.reason is None:
+            # a name in a caption is who the picture shows, not who took it
+            verdict = Verdict(RefusalReason.NO_TYPED_ANSWER, "资料中没有找到这张照片的摄影者署名。")
+        bylines, person = self._bylines(question, hits, verdict, top_k, filters) if credit is None else ([], None)
         timings["verify"] = _ms(t)
+        if credit is not None:
+            return _Checked(question, [credit.hit(1.0)], evidence, Verdict(None), credits=(credit,)), timings
         if bylines:
             return _Checked(question, [b.hit(1.0) for b in bylines], evidence, Verdict(None), tuple(bylines),
                             person), timings
@@ -154,6 +169,19 @@ class QuestionAnswerer:
                 return signed[:top_k], name
         return [], None
 
+    def _credit(self, question: Question, hits: list[Hit]) -> Credit | None:
+        """The photo credit whose caption (and its article's headline) shares most of the question's words, among
+        the pages of the passages found; none unless a third of the question's bigrams are there."""
+        store = self.engine.snapshot().store
+        asked = set(bigrams(_PHOTO_WORDS.sub("", squash(question.text))))
+        best, share = None, 1 / 3
+        for doc_id in dict.fromkeys(h.chunk.doc_id for h in hits):
+            for credit in page_photo_credits(doc_id, store.source_text(doc_id) or "", store.articles(doc_id)):
+                shared = len(asked & set(bigrams(squash(credit.caption + credit.title)))) / max(len(asked), 1)
+                if shared >= share:
+                    best, share = credit, shared
+        return best
+
     def _article_texts(self, hits: list[Hit]) -> list[str]:
         """The whole article each hit comes from (title and body, squashed): a name the question asks about
         may stand in the article's headline or first paragraph rather than in the retrieved passage."""
@@ -174,6 +202,10 @@ class QuestionAnswerer:
 
 
 _HAN = re.compile(f"[{CJK}]")
+
+
+# The words that ask for a photographer, left out when a question is matched against captions.
+_PHOTO_WORDS = re.compile(r"照片|图片|相片|组图|配图|摄影师?|摄影者|拍摄者?|是谁|由谁|哪位|谁|拍的|拍了|摄的|这张|那张|的|[？?。，,]")
 
 
 def _name_forms(question: str, name: str) -> list[str]:

@@ -89,6 +89,11 @@ class Question:
         return bool(_AUTHOR_ASKED.search(self.text))
 
     @property
+    def asks_photographer(self) -> bool:
+        """Who took a picture (答案在图片说明后的署名里: 张三 摄)."""
+        return bool(_PHOTO_ASKED.search(re.sub(r"\s+", "", self.text)))
+
+    @property
     def names(self) -> tuple[Entity, ...]:
         """The entities an answer's article must mention: a year the question gives narrows the answer, but
         an article about the named place need not print it."""
@@ -99,6 +104,8 @@ class Question:
 # Who wrote or reported an article; a photographer (摄影记者) is not its author, and photo credits are no bylines.
 _AUTHOR_ASKED = re.compile(r"作者|撰稿人|执笔人?是|署名|谁(?:写|撰写|执笔|采写|报道)的|(?:哪位|哪个|哪些)记者"
                            r"|(?<!摄影)记者是谁|由谁(?:写|撰写|采写)")
+_PHOTO_ASKED = re.compile(r"(?:照片|图片|相片|组图|配图|图)[^？?，,。]{0,6}(?:是谁|由谁|哪位|谁)(?:拍|摄)|"
+                          r"(?:谁|哪位|哪些人|什么人)(?:拍摄|拍|摄)(?:了|的)|摄影(?:者|师|记者)?是谁|拍摄者|摄影者")
 ADMIN_SUFFIX = "特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗|镇|乡|街道|社区|村|新村"
 ORG_SUFFIX = ("委员会|委|办公室|文明办|办|协会|联合会|总工会|工会|中心|学校|大学|学院|中学|小学|幼儿园|公司|集团|"
               "银行|医院|局|厅|部|馆|院|站|所|队|团|社|会")

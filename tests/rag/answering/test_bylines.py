@@ -1,6 +1,6 @@
 """Bylines: found where the page prints them, given to the article they sign, and cited by their own span."""
 
-from rag.answering.bylines import page_bylines
+from rag.answering.bylines import page_bylines, page_photo_credits
 
 PAGE = ("综合新闻\n\n"
         "西宁召开推进会\n\n本报讯（林洛）近日，西宁市召开推进会。\n\n"
@@ -51,3 +51,19 @@ def test_a_signature_s_post_is_kept_with_its_byline():
     assert byline.text[a:b] == "张旗"
     (plain,) = page_bylines("p", PAGE, _articles(), ("杨澜",))
     assert plain.role == "" and plain.text[slice(*plain.signed)] == "杨澜"
+
+
+def test_a_photo_credit_is_found_with_its_caption_on_its_own_line_or_after_the_caption():
+    page = ("村民们在文化汇演现场。\n刘敬胜 李霞 摄\n\n为庆祝建党100周年，幼儿园开展活动。图为小班学生与党旗合影。 龙令智 杨朝正 摄\n\n"
+            "图为村民在繁育种苗。\n陈福平摄\n\n他们的口号是大家一起摄\n")
+    articles = [{"article_id": "p#0", "title": "文化汇演", "start": 0, "end": len(page)}]
+    found = page_photo_credits("p", page, articles)
+    assert [c.names for c in found] == [("刘敬胜", "李霞"), ("龙令智", "杨朝正"), ("陈福平",)]
+    assert [c.caption for c in found] == ["村民们在文化汇演现场。", "为庆祝建党100周年，幼儿园开展活动。图为小班学生与党旗合影。",
+                                          "图为村民在繁育种苗。"]
+    for c in found:
+        assert page[c.start:c.end] == c.text and c.text.endswith("摄")
+        a, b = c.signed
+        assert c.text[a:b].split() == list(c.names)
+    hit = found[0].hit(1.0)
+    assert hit.chunk.chunk_id == "p#0#photo" and hit.chunk.text == "村民们在文化汇演现场。\n刘敬胜 李霞 摄"

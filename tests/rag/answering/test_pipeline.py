@@ -105,6 +105,19 @@ def test_who_a_person_is_is_the_post_beside_the_name_in_a_passage_or_in_a_signat
     assert a.text.startswith("张旗是中共北京海淀区委副书记[1]，《新时代文明实践中心建设的“海淀路径”探索》[1]")
 
 
+def test_who_took_a_picture_is_its_credit_cited_with_its_caption(qa):
+    a = qa.ask("微山县爱湖村村民文艺演出的图片由谁拍摄？").answer
+    assert not a.refused and a.short_answer.text == "刘敬胜 李霞 李冉"
+    assert a.text.startswith("照片由刘敬胜、李霞、李冉拍摄[1]。图为2月20日")
+    cited = a.citations[0].hit.chunk
+    source = qa.engine.snapshot().store.source_text(cited.doc_id)
+    assert source[cited.start:cited.end] == cited.text and cited.text.endswith("刘敬胜 李霞 李冉 摄")
+    assert cited.text[a.short_answer.start:a.short_answer.end] == "刘敬胜 李霞 李冉"
+    # a name in a caption is who the picture shows: with no credit for it, the question is refused
+    a = qa.ask("谁拍摄了志愿者的照片？").answer
+    assert a.refused and a.refusal_reason is RefusalReason.NO_TYPED_ANSWER and a.short_answer is None
+
+
 def test_the_author_of_a_book_is_not_looked_for_in_bylines(signed):
     a = signed.ask("《红楼梦》的作者是谁？").answer
     assert not any(c.hit.chunk.chunk_id.endswith("#byline") for c in a.citations + a.related)

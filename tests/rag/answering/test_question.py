@@ -145,3 +145,12 @@ def test_who_a_named_person_is_is_asked_apart_from_who_did_something(text, perso
 @pytest.mark.parametrize("text", ["讲解员是谁？", "社区书记是谁？", "谁是队长？", "他是谁？", "谁给老人理发？"])
 def test_a_role_or_a_deed_asks_for_a_person_not_about_one(text):
     assert analyse(text).answer_type is AnswerType.PERSON
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("爱湖村文化汇演的照片是谁拍的？", True), ("谁拍摄了幼儿园小班学生与党旗合影的照片？", True),
+    ("育苗工厂那张图片的摄影师是谁？", True), ("峡江县的照片由谁拍摄？", True),
+    ("谁给老人理发？", False), ("摄影比赛有几个组别？", False), ("这篇报道的作者是谁？", False),
+])
+def test_a_question_asking_who_took_a_picture_is_told_apart(text, asks):
+    assert analyse(text).asks_photographer is asks
