@@ -1,7 +1,7 @@
 """ANN candidates on a synth_corpus directory: recall@10 against exact search, p50 single-query latency
-(2 threads), build time, index bytes and load time (faiss.read_index, memory-mapped where faiss can).
+(one thread, as the service searches), build time, index bytes and load time (faiss.read_index, memory-mapped where faiss can).
 
-    python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfpq] [--budget 900] [--entries]
+    python eval/bench_ann.py CORPUS [--queries 200] [--kinds flat,hnsw,ivf,ivfsq8,ivfsq8r,ivfpq] [--budget 900] [--entries]
     python eval/bench_ann.py --fidelity CACHE/real-0-N.npy   # recall on real vectors vs vectors drawn around them
 
 Queries: the eval/seeds questions (real query vectors) plus held-out corpus rows (not indexed). Each index kind
@@ -34,11 +34,15 @@ def recall(truth: np.ndarray, got: np.ndarray) -> float:
 
 
 def p50_ms(index, queries: np.ndarray, params=None) -> float:
+    """One query at a time on one OpenMP thread, as the service searches (an IVF search of one query on two
+    threads took 8-11 ms at 1M where one thread took 3-4: the threads' start-up, not the scan)."""
+    faiss.omp_set_num_threads(1)
     times = []
     for q in queries:
         t = time.perf_counter()
         index.search(q[None, :], 10, params=params)
         times.append(time.perf_counter() - t)
+    faiss.omp_set_num_threads(2)
     return float(np.percentile(times, 50) * 1000)
 
 
@@ -58,6 +62,12 @@ def kinds(n: int, dim: int, nlist: int | None, hnsw_m: list[int], ef_constructio
     yield f"ivf nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfsq8 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT), ivf_sweep
     yield f"ivfpq48 nlist={nlist}", lambda: faiss.index_factory(dim, f"IVF{nlist},PQ48", faiss.METRIC_INNER_PRODUCT), ivf_sweep
+    # 8-bit codes scanned, the best 4k re-scored against the fp32 vectors (IndexRefineFlat keeps them)
+    refine_sweep = [(f"nprobe={p} k_factor=4", faiss.IndexRefineSearchParameters(
+        k_factor=4, base_index_params=faiss.SearchParametersIVF(nprobe=p)))
+        for p in (64, 128, 256, 512, 1024, 2048) if p <= nlist]
+    yield f"ivfsq8r nlist={nlist}", lambda: faiss.IndexRefineFlat(
+        faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)), refine_sweep
 
 
 def entry_walks(mapped: faiss.IndexIDMap2) -> list[tuple[str, object]]:
@@ -203,6 +213,7 @@ def main() -> None:
     ap.add_argument("--hnsw-m", default="16,32", help="HNSW links per node to try")
     ap.add_argument("--ef-construction", type=int, default=80)
     ap.add_argument("--entries", action="store_true", help="also search each HNSW from entry points")
+    ap.add_argument("--out", type=Path, help="where the rows go (default: eval/reports/ann-<size>.json)")
     args = ap.parse_args()
     reports = REPO / "eval" / "reports"
     reports.mkdir(exist_ok=True)
@@ -223,7 +234,7 @@ def main() -> None:
     questions = np.load(args.corpus / "questions.npy")
     queries = np.concatenate([questions, vectors[held]]).astype(np.float32)
     bench(base, queries, set(args.kinds.split(",")), args.budget, args.corpus.name, args.nlist,
-          tuple(int(m) for m in args.hnsw_m.split(",")), reports / f"ann-{len(vectors)}.json", len(questions),
+          tuple(int(m) for m in args.hnsw_m.split(",")), args.out or reports / f"ann-{len(vectors)}.json", len(questions),
           args.ef_construction, args.entries)
 
 
