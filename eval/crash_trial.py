@@ -8,7 +8,7 @@ FTS5 or the lexicon, vectors and sentence vectors), lost writes (an acknowledged
 deletes (an acknowledged delete found by any search leg) and stalled trials (the writer acknowledged nothing
 in 60 s: a lock or a file a kill left behind blocks every later write). All must be 0. Storage is what is on trial, so the writer uses the hashing stand-in embedder from
 tests/fakes.py (the real model would only make each restart slower); segments are sealed every 3 chunks so that
-kills land inside sealing and merging too, and a segment of 12 vectors or more is built as HNSW.
+kills land inside sealing and merging too, and a segment of 12 vectors or more is built approximate (IVF).
 """
 
 from __future__ import annotations

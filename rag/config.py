@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(250, ge=50, le=4000)
     chunk_overlap: int = Field(80, ge=0, le=1000)
     # RAG_IVF_THRESHOLD is the name from when large segments were IVF; it is still read.
-    ann_threshold: int = Field(50_000, ge=1000, description="sealed segments of this many vectors or more are HNSW",
+    ann_threshold: int = Field(50_000, ge=1000, description="sealed segments of this many vectors or more are approximate (IVF)",
                                validation_alias=AliasChoices("ann_threshold", "RAG_ANN_THRESHOLD", "RAG_IVF_THRESHOLD"))
     seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
 

@@ -1,14 +1,18 @@
 """The approximate index for large sealed segments, chosen by eval/bench_ann.py (README, "Scale").
 
 Below `exact_below` vectors a segment stays exact (IndexFlatIP): it costs under a few ms there and never misses.
-Above it, HNSW (IndexHNSWFlat, M links per node) inside an IndexIDMap2, so that segments keep the chunks' row
-ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. `tune` finds the narrowest beam (the
-candidates a search keeps: efSearch times its walks) whose probe queries, made from the segment, reach recall@10
-against exact search of the target plus `PROBE_MARGIN`, then widens it while the probes' searches stay within
-`ndis_budget` distance computations, up to `max_beam`. How a beam is spent is fixed
-(`shape`), not tuned: probes cannot tell the shapes of one beam apart, questions can (below). The segment's info
-keeps efSearch and the entries, so a loaded segment searches as it was tuned; a segment tuned by an older policy
-(`POLICY_VERSION`) is tuned again in the background (rag.indexing.merging).
+Above it, by default (`AnnPolicy.kind` "ivf"), an inverted file of about `list_size` vectors a list over 8-bit
+codes, the best of which are re-scored against the fp32 vectors it keeps (`IndexRefineFlat`): a question's ten
+nearest passages are near-ties that 8-bit scores misorder. On the 1M benchmark it reached questions recall@10
+0.969 at 3.4 ms where HNSW reached 0.914 at 4.6 ms. `tune` finds the fewest lists (nprobe) whose probe queries,
+made from the segment, reach the target plus `PROBE_MARGIN`, widened while a search scans at most `scan_budget`
+codes. With kind "hnsw", HNSW (IndexHNSWFlat, M links per node): `tune` finds the narrowest beam (the candidates
+a search keeps: efSearch times its walks) whose probes reach the goal, then widens it while the probes' searches
+stay within `ndis_budget` distance computations, up to `max_beam`; how a beam is spent is fixed (`shape`), not
+tuned: probes cannot tell the shapes of one beam apart, questions can. Either index sits in an IndexIDMap2, so
+that segments keep the chunks' row ids and VectorIndex.search keeps taking `allowed` and tombstone selectors. The
+segment's info keeps what was tuned, so a loaded segment searches as it was tuned; an HNSW segment tuned by an
+older policy (`POLICY_VERSION`) is tuned again in the background (rag.indexing.merging).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from dataclasses import dataclass, replace
 import faiss
 import numpy as np
 
-from rag.indexing.vectors import PIVOTS, VectorIndex, VectorInfo
+from rag.indexing.vectors import IVF_REFINED, PIVOTS, VectorIndex, VectorInfo
 
 # Beams tried, narrowest first. On the 1M benchmark segment p50 grows with the beam (walks of 32, one thread:
 # 256: 2.0 ms, 512: 3.2 ms, 768: 4.7 ms, 1,024: 6.5 ms; README "Scale"), so `max_beam` bounds what a search costs.
@@ -37,9 +41,19 @@ POLICY_VERSION = 3
 PROBE_POWER = 3
 
 
+# nprobe values tried for an IVF segment, fewest lists first.
+NPROBES = (8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+
+
 @dataclass(frozen=True)
 class AnnPolicy:
     exact_below: int = 50_000
+    # "ivf": lists of 8-bit codes whose best are re-scored in fp32 (questions recall@10 0.969 at 3.4 ms on the 1M
+    # benchmark, README "Scale"); "hnsw": the graph of policies 1-3 (0.914 at 4.6 ms there)
+    kind: str = "ivf"
+    list_size: int = 64  # IVF: vectors per list (1M: 16,384 lists, about 61 each)
+    # IVF: a beam is widened while a probe's search scans at most this many codes (1M: nprobe 512 scans ~31k)
+    scan_budget: int = 32_000
     m: int = 32  # HNSW links per node
     ef_construction: int = 80
     target_recall: float = 0.95
@@ -65,6 +79,10 @@ class AnnPolicy:
             raise ValueError(f"max_beam must be one of {', '.join(map(str, BEAMS))}, got {self.max_beam}")
         if self.ndis_budget < 0:
             raise ValueError(f"ndis_budget must be a count of distance computations, got {self.ndis_budget}")
+        if self.kind not in ("ivf", "hnsw"):
+            raise ValueError(f"ANN kind must be 'ivf' or 'hnsw', got {self.kind!r}")
+        if self.list_size < 1 or self.scan_budget < 1:
+            raise ValueError(f"list_size and scan_budget must be positive, got {self.list_size} and {self.scan_budget}")
 
 
 def shape(beam: int, pivots: int) -> tuple[int, int]:
@@ -92,6 +110,8 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = An
         index = VectorIndex(dim)
         index.add(ids, vectors)
         return index
+    if policy.kind == "ivf":
+        return _build_ivf(ids, vectors, dim, policy)
     hnsw = faiss.IndexHNSWFlat(dim, policy.m, faiss.METRIC_INNER_PRODUCT)
     hnsw.hnsw.efConstruction = policy.ef_construction
     mapped = faiss.IndexIDMap2(hnsw)
@@ -101,17 +121,33 @@ def build(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy = An
     return tuned
 
 
+def _build_ivf(ids: np.ndarray, vectors: np.ndarray, dim: int, policy: AnnPolicy) -> VectorIndex:
+    """IVF over 8-bit codes with the fp32 vectors kept beside them to re-score the best (`IndexRefineFlat`):
+    a question's top 10 are near-ties (within ~0.01 of cosine), which 8-bit scores alone misorder."""
+    nlist = max(1, 1 << max(0, round(np.log2(len(ids) / policy.list_size))))
+    ivf = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    faiss.extract_index_ivf(ivf).cp.min_points_per_centroid = 16  # what it is given (faiss warns below 39)
+    rng = np.random.default_rng(0)
+    sample = vectors[np.sort(rng.choice(len(vectors), min(len(vectors), 16 * nlist), replace=False))]
+    ivf.train(sample)  # k-means on 16 vectors a list: 262k at 1M, as good as all of them (README "Scale")
+    mapped = faiss.IndexIDMap2(faiss.IndexRefineFlat(ivf))
+    mapped.add_with_ids(vectors, ids)
+    return tune(VectorIndex(dim, mapped, VectorInfo(kind=IVF_REFINED, nlist=nlist)), vectors, policy)
+
+
 def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(), seed: int = 0) -> VectorIndex:
     """The same index set to the narrowest beam (`BEAMS`, spent as `shape` says) whose probes reach the target
     recall@10 plus `PROBE_MARGIN`, widened while the probes' mean distance computations stay within the policy's
     `ndis_budget`, up to its `max_beam` (if no beam reaches the goal, the one with the best recall); `vectors` are
     the ones the index holds. Exact indexes come back unchanged. The count is faiss's process-wide one: searches
     running beside the tuning add to it, which can only stop the widening earlier."""
-    if index.info.kind != "hnsw":
+    if index.info.kind not in ("hnsw", IVF_REFINED):
         return index
     queries = probe_queries(vectors, policy.sample_queries, seed)
     _, truth = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)  # exact, reading them in place
     truth = faiss.vector_to_array(index.index.id_map)[truth]  # positions as row ids, as the id map returns them
+    if index.info.kind == IVF_REFINED:
+        return _tune_ivf(index, queries, truth, policy)
     pivots = min(PIVOTS, index.size // 16)
     goal = min(1.0, policy.target_recall + PROBE_MARGIN)
     best, trial = (-1.0, VectorInfo(kind="hnsw")), VectorIndex(index.dim, index.index)  # reads ids, pivots once
@@ -125,6 +161,26 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
         ndis = faiss.cvar.hnsw_stats.ndis / len(queries)
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
         if reached and ndis > policy.ndis_budget:
+            break
+        if reached or recall > best[0]:
+            best = (recall, trial.info)
+        reached = reached or recall >= goal
+    recall, info = best
+    return VectorIndex(index.dim, index.index, replace(info, recall_at_10=round(recall, 4)))
+
+
+def _tune_ivf(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, policy: AnnPolicy) -> VectorIndex:
+    """The fewest lists (`NPROBES`) whose probes reach the goal, widened while a search scans at most the
+    policy's `scan_budget` codes (probes overstate questions as a segment grows, as for HNSW)."""
+    goal = min(1.0, policy.target_recall + PROBE_MARGIN)
+    nlist, per_list = index.info.nlist, index.size / max(index.info.nlist, 1)
+    best, reached = (-1.0, index.info), False
+    for nprobe in [p for p in NPROBES if p <= nlist] or [nlist]:
+        trial = VectorIndex(index.dim, index.index, VectorInfo(kind=IVF_REFINED, nlist=nlist, nprobe=nprobe,
+                                                                policy=POLICY_VERSION))
+        got = [[i for i, _ in trial.search(q, 10)] for q in queries]
+        recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
+        if reached and nprobe * per_list > policy.scan_budget:
             break
         if reached or recall > best[0]:
             best = (recall, trial.info)

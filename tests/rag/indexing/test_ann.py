@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from rag.indexing.ann import BEAMS, POLICY_VERSION, AnnPolicy, build, probe_queries, shape
-from rag.indexing.vectors import VectorIndex, VectorInfo
+from rag.indexing.vectors import IVF_REFINED, VectorIndex, VectorInfo
 
 
 def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
@@ -13,7 +13,7 @@ def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-POLICY = AnnPolicy(exact_below=1000, m=16, ef_construction=40)
+POLICY = AnnPolicy(exact_below=1000, kind="hnsw", m=16, ef_construction=40)
 
 
 def test_small_segments_stay_exact():
@@ -40,6 +40,59 @@ def test_large_segments_get_hnsw_tuned_to_the_recall_target(tmp_path):
     loaded = VectorIndex.load(tmp_path / "seg.faiss", index.info)
     assert faiss.downcast_index(loaded.index.index).hnsw.efSearch == faiss.downcast_index(index.index.index).hnsw.efSearch
     assert [i for i, _ in loaded.search(queries[0], 10)] == got[0]
+
+
+def test_large_segments_get_ivf_by_default_tuned_to_the_recall_target(tmp_path):
+    vecs = clustered(4200, seed=2)
+    base, queries = vecs[:4000], vecs[4000:]
+    ids = 10_000 + 3 * np.arange(4000)  # row ids, not positions
+    index = build(ids, base, 48, AnnPolicy(exact_below=1000))
+    assert index.info.kind == IVF_REFINED and index.info.nlist == 64  # about list_size (64) vectors a list
+    assert 0 < index.info.nprobe <= index.info.nlist and index.info.recall_at_10 >= 0.95
+    exact = faiss.IndexFlatIP(48)
+    exact.add(base)
+    _, truth = exact.search(queries, 10)
+    got = [[i for i, _ in index.search(q, 10)] for q in queries]
+    assert np.mean([len(set(ids[t]) & set(g)) / 10 for t, g in zip(truth, got)]) >= 0.93
+    assert np.allclose(index.stored_vectors(), base)  # the fp32 vectors, in stored order
+    index.save(tmp_path / "seg.faiss")
+    loaded = VectorIndex.load(tmp_path / "seg.faiss", index.info)
+    assert [i for i, _ in loaded.search(queries[0], 10)] == got[0]
+
+
+def test_ivf_lists_are_widened_while_within_the_scan_budget():
+    vecs = clustered(4000, seed=5)
+    easy = dict(exact_below=1000, target_recall=0.5)
+    narrowest = build(np.arange(4000), vecs, 48, AnnPolicy(**easy, scan_budget=1))
+    widest = build(np.arange(4000), vecs, 48, AnnPolicy(**easy, scan_budget=10**9))
+    assert narrowest.info.nprobe < widest.info.nprobe == widest.info.nlist
+    assert widest.info.recall_at_10 >= narrowest.info.recall_at_10 >= 0.5
+    with pytest.raises(ValueError, match="kind"):
+        AnnPolicy(kind="lsh")
+
+
+def test_ivf_segments_honour_tombstones_and_filters_with_the_recall_of_exact():
+    vecs = clustered(6000, seed=7)
+    ids = np.arange(6000) * 2 + 5
+    index = build(ids, vecs, 48, AnnPolicy(exact_below=1000))
+    assert index.info.kind == IVF_REFINED
+    first = index.search(vecs[0], 5)
+    assert first[0][0] == 5
+    dead = np.array([i for i, _ in first], dtype=np.int64)
+    after = index.search(vecs[0], 5, excluded=dead)
+    assert len(after) == 5 and not set(dead) & {i for i, _ in after}
+    # a scattered filter over most of the segment: the lists are searched with the filter, more of them
+    rng = np.random.default_rng(1)
+    chosen = np.sort(rng.choice(6000, 4000, replace=False))
+    allowed = ids[chosen]
+    queries = clustered(6100, seed=7)[6000:]
+    _, truth = faiss.knn(queries, vecs[chosen], 10, metric=faiss.METRIC_INNER_PRODUCT)
+    recall = []
+    for q, t in zip(queries, truth):
+        got = [i for i, _ in index.search(q, 10, allowed.tolist())]
+        assert len(got) == 10 and set(got) <= set(allowed.tolist())
+        recall.append(len(set(allowed[t].tolist()) & set(got)) / 10)
+    assert np.mean(recall) >= 0.93
 
 
 def test_hnsw_segments_honour_tombstones_and_allowed_ids():
@@ -75,7 +128,7 @@ def test_probe_queries_lie_outside_the_segment_and_are_unit_length():
 
 def test_when_no_search_reaches_the_target_the_one_with_the_best_recall_is_kept():
     vecs = clustered(3000, seed=4)
-    index = build(np.arange(3000), vecs, 48, AnnPolicy(exact_below=1000, m=4, ef_construction=8, target_recall=1.0))
+    index = build(np.arange(3000), vecs, 48, AnnPolicy(exact_below=1000, kind="hnsw", m=4, ef_construction=8, target_recall=1.0))
     probes = probe_queries(vecs, 200)
     exact = faiss.IndexFlatIP(48)
     exact.add(vecs)
@@ -101,14 +154,14 @@ def test_tuning_stays_within_the_beam_budget_and_stamps_the_policy():
     vecs = clustered(3000, seed=5)
     for budget in (64, 256):
         index = build(np.arange(3000), vecs, 48,
-                      AnnPolicy(exact_below=1000, m=4, ef_construction=8, target_recall=1.0, max_beam=budget))
+                      AnnPolicy(exact_below=1000, kind="hnsw", m=4, ef_construction=8, target_recall=1.0, max_beam=budget))
         assert index.info.ef_search * max(index.info.entries, 1) <= budget
         assert index.info.policy == POLICY_VERSION and index.info.recall_at_10 < 1.0
 
 
 def test_a_beam_that_reaches_the_goal_is_widened_while_within_the_distance_budget():
     vecs = clustered(3000, seed=6)
-    easy = dict(exact_below=1000, m=16, ef_construction=40, target_recall=0.5, max_beam=512)
+    easy = dict(exact_below=1000, kind="hnsw", m=16, ef_construction=40, target_recall=0.5, max_beam=512)
 
     def beam(index):
         return index.info.ef_search * max(index.info.entries, 1)

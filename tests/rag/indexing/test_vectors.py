@@ -23,7 +23,7 @@ def clustered(n: int, dim: int = 48, seed: int = 0) -> np.ndarray:
 def segment():
     vecs = clustered(20_000)  # the queries below are 100 more points of the same clusters
     ids = 7 + 2 * np.arange(len(vecs))  # row ids, not positions
-    index = build(ids, vecs, 48, AnnPolicy(exact_below=1000, m=16, ef_construction=40))
+    index = build(ids, vecs, 48, AnnPolicy(exact_below=1000, kind="hnsw", m=16, ef_construction=40))
     assert index.info.kind == "hnsw"
     return ids, vecs, index
 

@@ -113,7 +113,7 @@ def test_the_background_pass_tunes_a_segment_the_server_holds_without_loading_it
     from rag.indexing.vectors import VectorIndex
 
     def index() -> Index:
-        return Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, m=4, ef_construction=8),
+        return Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, kind="hnsw", m=4, ef_construction=8),
                      merge_policy=MergePolicy(seal_at=12))
 
     index().add([_source(f"d{i}.txt", f"第{i}篇：{TEXT}") for i in range(12)])
