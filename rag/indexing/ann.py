@@ -17,6 +17,7 @@ older policy (`POLICY_VERSION`) is tuned again in the background (rag.indexing.m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 import faiss
@@ -139,7 +140,8 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     """The same index set to the narrowest beam (`BEAMS`, spent as `shape` says) whose probes reach the target
     recall@10 plus `PROBE_MARGIN`, widened while the probes' mean distance computations stay within the policy's
     `ndis_budget`, up to its `max_beam` (if no beam reaches the goal, the one with the best recall); `vectors` are
-    the ones the index holds. Exact indexes come back unchanged. The count is faiss's process-wide one: searches
+    the ones the index holds; an IVF segment, the fewest lists (`_tune_ivf`). Exact indexes come back unchanged.
+    The count is faiss's process-wide one: searches
     running beside the tuning add to it, which can only stop the widening earlier."""
     if index.info.kind not in ("hnsw", IVF_REFINED):
         return index
@@ -149,41 +151,39 @@ def tune(index: VectorIndex, vectors: np.ndarray, policy: AnnPolicy = AnnPolicy(
     if index.info.kind == IVF_REFINED:
         return _tune_ivf(index, queries, truth, policy)
     pivots = min(PIVOTS, index.size // 16)
-    goal = min(1.0, policy.target_recall + PROBE_MARGIN)
-    best, trial = (-1.0, VectorInfo(kind="hnsw")), VectorIndex(index.dim, index.index)  # reads ids, pivots once
-    reached = False
-    for beam in (b for b in BEAMS if b <= policy.max_beam):
-        ef, entries = shape(beam, pivots)
-        trial.info = VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef,
-                                policy=POLICY_VERSION)
-        faiss.cvar.hnsw_stats.reset()
-        got = [[i for i, _ in trial.search(q, 10)] for q in queries]
-        ndis = faiss.cvar.hnsw_stats.ndis / len(queries)
-        recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
-        if reached and ndis > policy.ndis_budget:
-            break
-        if reached or recall > best[0]:
-            best = (recall, trial.info)
-        reached = reached or recall >= goal
-    recall, info = best
-    return VectorIndex(index.dim, index.index, replace(info, recall_at_10=round(recall, 4)))
+    infos = (VectorInfo(kind="hnsw", entries=entries, pivots=pivots if entries else 0, ef_search=ef,
+                        policy=POLICY_VERSION)
+             for ef, entries in (shape(beam, pivots) for beam in BEAMS if beam <= policy.max_beam))
+    return _widen(index, infos, queries, truth, policy, lambda _: faiss.cvar.hnsw_stats.ndis / len(queries),
+                  policy.ndis_budget)
 
 
 def _tune_ivf(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, policy: AnnPolicy) -> VectorIndex:
     """The fewest lists (`NPROBES`) whose probes reach the goal, widened while a search scans at most the
     policy's `scan_budget` codes (probes overstate questions as a segment grows, as for HNSW)."""
-    goal = min(1.0, policy.target_recall + PROBE_MARGIN)
     nlist, per_list = index.info.nlist, index.size / max(index.info.nlist, 1)
+    infos = (VectorInfo(kind=IVF_REFINED, nlist=nlist, nprobe=nprobe, policy=POLICY_VERSION)
+             for nprobe in [p for p in NPROBES if p <= nlist] or [nlist])
+    return _widen(index, infos, queries, truth, policy, lambda info: info.nprobe * per_list, policy.scan_budget)
+
+
+def _widen(index: VectorIndex, infos: Iterable[VectorInfo], queries: np.ndarray, truth: np.ndarray,
+           policy: AnnPolicy, cost: Callable[[VectorInfo], float], budget: float) -> VectorIndex:
+    """The index searched as the first of `infos` (narrowest first) whose probes reach the target plus
+    `PROBE_MARGIN`, then as wider ones while `cost` (read after each one's searches) stays within `budget`;
+    if none reaches the goal, as the one with the best recall."""
+    goal = min(1.0, policy.target_recall + PROBE_MARGIN)
     best, reached = (-1.0, index.info), False
-    for nprobe in [p for p in NPROBES if p <= nlist] or [nlist]:
-        trial = VectorIndex(index.dim, index.index, VectorInfo(kind=IVF_REFINED, nlist=nlist, nprobe=nprobe,
-                                                                policy=POLICY_VERSION))
+    trial = VectorIndex(index.dim, index.index)  # one object: it reads the ids (and pivots) once
+    for info in infos:
+        trial.info = info
+        faiss.cvar.hnsw_stats.reset()
         got = [[i for i, _ in trial.search(q, 10)] for q in queries]
         recall = sum(len(set(t) & set(g)) for t, g in zip(truth.tolist(), got)) / truth.size
-        if reached and nprobe * per_list > policy.scan_budget:
+        if reached and cost(info) > budget:
             break
         if reached or recall > best[0]:
-            best = (recall, trial.info)
+            best = (recall, info)
         reached = reached or recall >= goal
     recall, info = best
     return VectorIndex(index.dim, index.index, replace(info, recall_at_10=round(recall, 4)))

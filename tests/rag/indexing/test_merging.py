@@ -46,25 +46,13 @@ def test_too_many_small_segments_are_merged(tmp_path):
     assert len(snap.vectors.sealed) == 3 and snap.vectors.size == 12
 
 
-def test_a_segment_above_the_exact_threshold_is_sealed_as_ivf_by_default_and_honours_deletes(tmp_path):
-    index = Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10),
-                  merge_policy=MergePolicy(seal_at=12))
+@pytest.mark.parametrize("policy, kind", [(AnnPolicy(exact_below=10), "ivf-sq8r"),  # the default
+                                          (AnnPolicy(exact_below=10, kind="hnsw", m=4, ef_construction=8), "hnsw")])
+def test_a_segment_above_the_exact_threshold_is_sealed_approximate_and_honours_deletes(tmp_path, policy, kind):
+    index = Index(tmp_path / "idx", HashEmbedder(), policy=policy, merge_policy=MergePolicy(seal_at=12))
     index.add([_source(d, t) for d, t in TEXTS.items()])
     snap = index.open()
-    assert [s["kind"] for s in snap.vectors.describe()["sealed"]] == ["ivf-sq8r"]
-    query = HashEmbedder().embed_query(TEXTS["d3.txt"])
-    rows = index.open().store.chunk_rows(["d3.txt"])
-    assert snap.vectors.search(query, 1)[0][0] == rows[0]
-    index.remove(["d3.txt"])
-    assert rows[0] not in {i for i, _ in index.open().vectors.search(query, 12)}
-
-
-def test_a_segment_above_the_exact_threshold_is_sealed_as_hnsw_and_honours_deletes(tmp_path):
-    index = Index(tmp_path / "idx", HashEmbedder(), policy=AnnPolicy(exact_below=10, kind="hnsw", m=4, ef_construction=8),
-                  merge_policy=MergePolicy(seal_at=12))
-    index.add([_source(d, t) for d, t in TEXTS.items()])
-    snap = index.open()
-    assert [s["kind"] for s in snap.vectors.describe()["sealed"]] == ["hnsw"]
+    assert [s["kind"] for s in snap.vectors.describe()["sealed"]] == [kind]
     query = HashEmbedder().embed_query(TEXTS["d3.txt"])
     rows = index.open().store.chunk_rows(["d3.txt"])
     assert snap.vectors.search(query, 1)[0][0] == rows[0]
