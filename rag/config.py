@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     # RAG_IVF_THRESHOLD is the name from when large segments were IVF; it is still read.
     ann_threshold: int = Field(50_000, ge=1000, description="sealed segments of this many vectors or more are approximate (IVF)",
                                validation_alias=AliasChoices("ann_threshold", "RAG_ANN_THRESHOLD", "RAG_IVF_THRESHOLD"))
+    ann_kind: Literal["ivf", "hnsw"] = Field("ivf", description="how segments above ann_threshold are built: IVF over "
+                                             "8-bit codes re-scored in fp32, or HNSW (segments keep the kind they have)")
     seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
 
     # search backend: the embedded index directory (default), or a Milvus collection (Lite path or server URL)
