@@ -124,9 +124,13 @@ def _keys(model: str) -> tuple[str, ...]:
     return (model, model.removesuffix(HALF) + OLDER_SENTENCES) if model.endswith(HALF) else (model,)
 
 
+def _dtype(key: str) -> type:
+    """How vectors under this key are stored."""
+    return np.float16 if key.endswith(HALF) else np.float32
+
+
 def _decode(key: str, blob: bytes) -> np.ndarray:
-    return np.frombuffer(blob, dtype=np.float16).astype(np.float32) if key.endswith(HALF) else np.frombuffer(
-        blob, dtype=np.float32)
+    return np.frombuffer(blob, dtype=_dtype(key)).astype(np.float32, copy=False)
 
 
 @dataclass(frozen=True)
@@ -376,8 +380,7 @@ class Store:
 
     def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                            [(model, h, v.astype(np.float16 if model.endswith(HALF) else np.float32).tobytes())
-                             for h, v in vectors.items()])
+                            [(model, h, v.astype(_dtype(model)).tobytes()) for h, v in vectors.items()])
 
     def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
         """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). Their tokens

@@ -45,9 +45,9 @@ EXACT_SHARE = 0.5  # above it the walk skips at most every other row it meets
 EXACT_RUN_ROWS = 150_000
 MAX_RUNS = 64
 MAX_EF = 1024
-PIVOTS = 4096
-IVF_REFINED = "ivf-sq8r"  # lists of 8-bit codes, the best 4k of them re-scored against fp32 vectors
-REFINE_FACTOR = 4  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
+PIVOTS = 4096  # entry-point candidates an HNSW segment keeps (at most one in 16 of its vectors)
+IVF_REFINED = "ivf-sq8r"  # lists of 8-bit codes, the best k * REFINE_FACTOR of them re-scored against fp32 vectors
+REFINE_FACTOR = 4
 
 
 @dataclass(frozen=True)
