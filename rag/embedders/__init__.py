@@ -23,6 +23,14 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
+@runtime_checkable
+class SentenceEmbedder(Protocol):
+    """An embedder with a cheaper path for the sentence leg's many short passages (`Index`); others embed them
+    as passages."""
+
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 # Instruction prefixes of well-known retrieval models (query prefix, passage prefix).
 KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "e5": ("query: ", "passage: "),

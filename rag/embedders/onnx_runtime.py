@@ -5,14 +5,16 @@ mean pooling and normalisation."""
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from .base import PrefixedEmbedder
 
-# Tokens in one batch (its longest text times its texts): about 4 chunks or 16 sentences (`token_batches`).
-BATCH_TOKENS = 1024
+# Tokens in one batch (its longest text times its texts): a chunk alone or about 4 sentences (`token_batches`).
+BATCH_TOKENS = 256
 
 
 def export(folder: Path, quantized: bool) -> Path:
@@ -82,14 +84,26 @@ class OnnxEmbedder(PrefixedEmbedder):
         folder = Path(folder)
         if not (folder / "tokenizer.json").exists():
             raise ValueError(f"the ONNX backends need a local model folder with tokenizer.json, got '{folder}'")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or 2
-        options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(export(folder, quantized)), options, providers=["CPUExecutionProvider"])
+        threads = threads or 2
+
+        def session(path: Path, intra_op: int):
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = intra_op
+            options.inter_op_num_threads = 1
+            return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
         # Queries through the int8 model, passages through fp32: a query's embedding is on every search's path,
-        # the stored vectors stay full precision (and the index the same model's).
-        self.query_session = ort.InferenceSession(str(export(folder, True)), options, providers=["CPUExecutionProvider"]) \
-            if int8_queries and not quantized else self.session
+        # the stored vectors stay full precision (and the index the same model's). Passages run a batch per core, each batch on one thread, in a session of their own: a page's 25 chunks
+        # and 70 sentences took 2.2 s so on 2 cores, 3.2 s through one session of two threads (a 384-wide layer
+        # divides poorly between threads). A query, one batch, has a session with every thread. Where queries
+        # and passages share a model, that is the model loaded twice (fp32: ~0.45 GB more).
+        self.session = session(export(folder, quantized), 1)
+        self.query_session = session(export(folder, quantized or int8_queries), threads)
+        # The sentence leg's vectors (a page's ~70 short texts, ranked against int8 queries) through the int8
+        # model too: 0.7-0.9 s a page against 1.1-1.5 s, retrieval within 0.01 and the answers unchanged on the
+        # six question sets (README, "Embedding backends").
+        self.sentence_session = session(export(folder, True), 1) if int8_queries and not quantized else self.session
+        self.threads = threads
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
@@ -104,30 +118,45 @@ class OnnxEmbedder(PrefixedEmbedder):
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([self.query_prefix + text], self.query_session)[0]
 
+    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode([self.passage_prefix + t for t in texts], self.sentence_session)
+
     def _encode(self, texts: list[str], session=None) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)
-        out = []
-        for batch in token_batches([len(e.ids) for e in encoded], self.batch_tokens):
+        session = session or self.session
+
+        def run(batch: np.ndarray) -> np.ndarray:
             lengths = np.array([len(encoded[j].ids) for j in batch])
             ids = np.full((len(batch), lengths[-1]), self.pad_id, dtype=np.int64)
             for row, j in enumerate(batch):
                 ids[row, : lengths[row]] = encoded[j].ids
             mask = (np.arange(lengths[-1]) < lengths[:, None]).astype(np.int64)
-            hidden = (session or self.session).run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
+            hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
             pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out.append((batch, pooled / np.linalg.norm(pooled, axis=1, keepdims=True)))
-        vectors = np.empty((len(texts), out[0][1].shape[1]), dtype=np.float32)
-        for batch, pooled in out:
-            vectors[batch] = pooled
+            return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
+
+        batches = token_batches([len(e.ids) for e in encoded], self.batch_tokens)
+        if self.threads > 1 and session is not self.query_session and len(batches) > 1:
+            # a pool for the call, not one shared: two calls at once (an /ask beside a page's sentences) each
+            # move on, as they did through one session, rather than one waiting behind the other's batches
+            with ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-batch") as pool:
+                pooled = list(pool.map(run, batches[::-1]))[::-1]  # longest first: the cores finish together
+        else:
+            pooled = [run(b) for b in batches]
+        vectors = np.empty((len(texts), pooled[0].shape[1]), dtype=np.float32)
+        for batch, rows in zip(batches, pooled):
+            vectors[batch] = rows
         return vectors
 
 
 def token_batches(lengths: list[int], budget: int) -> list[np.ndarray]:
     """Texts in batches of similar length, each padded to its longest at most `budget` tokens: positions into
     `lengths`, shortest first. A batch is padded to its longest text, and short sentences padded to a long one
-    were most of the work of embedding a page's sentences; and wide batches are slow in themselves: on 2 cores a
-    page's 25 chunks (~155 tokens) took 3.2-3.4 s in batches of 32 and 2.3 s in batches of 1-8, its 87 sentences
-    (~58 tokens) 3.6-3.8 s against 2.6-3.0 s in batches of 4-16 (README, "Embedding backends")."""
+    were most of the work of embedding a page's sentences; and wide batches are slow in themselves: a page's 25
+    chunks (~155 tokens) and 70 sentences (~60 tokens), a batch per core on 2 cores, took 2.2-2.4 s in all with
+    budgets of 128-384 tokens, 2.6 s with 1,024 and 3.2 s with 2,048 (README, "Embedding backends")."""
     order = np.argsort(lengths, kind="stable")
     batches, start = [], 0
     for end in range(1, len(order) + 1):
