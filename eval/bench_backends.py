@@ -1,9 +1,10 @@
 """Embedding backends compared on the seeds: passage throughput, query latency, retrieval quality.
 
-    .venv/bin/python eval/bench_backends.py [--backends torch,onnx-fp32,onnx,onnx-int8]
+    .venv/bin/python eval/bench_backends.py [--backends torch,onnx-fp32,onnx,onnx-ort,onnx-int8]
 
-`onnx` is the default (fp32 passages, queries through the int8 model); `onnx-fp32` the same backend with fp32
-queries too; `onnx-int8` the int8 model for both.
+`onnx` is the default (fp32 passages, queries through the int8 model; the passages through OpenVINO in bf16
+where the CPU has it); `onnx-ort` the same with the passages through ONNX Runtime; `onnx-fp32` the default
+with fp32 queries too; `onnx-int8` the int8 model for both.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from rag.ingest.chunking import sentences
 from rag.ingest.layout import split_articles
 
 REPO = Path(__file__).resolve().parents[1]
-VARIANTS = {"torch": ("torch", None), "onnx-fp32": ("onnx", False), "onnx": ("onnx", None),
-            "onnx-int8": ("onnx-int8", None)}  # name: (RAG_EMBED_BACKEND, RAG_INT8_QUERIES)
+# name: (RAG_EMBED_BACKEND, RAG_INT8_QUERIES, RAG_PASSAGE_RUNTIME)
+VARIANTS = {"torch": ("torch", None, "auto"), "onnx-fp32": ("onnx", False, "auto"), "onnx": ("onnx", None, "auto"),
+            "onnx-ort": ("onnx", None, "onnxruntime"), "onnx-int8": ("onnx-int8", None, "auto")}
 
 
 def main() -> None:
@@ -38,10 +40,10 @@ def main() -> None:
     print("| backend | passages/s | query p50 ms | dense hit@1 | dense mrr@10 | default hit@1 | default mrr@10 |")
     print("|---|---|---|---|---|---|---|")
     for backend in args.backends.split(","):
-        kind, int8_queries = VARIANTS[backend]
+        kind, int8_queries, runtime = VARIANTS[backend]
         with tempfile.TemporaryDirectory() as tmp:
             engine = Engine(Settings(index_dir=Path(tmp), model_dir=Path(args.model_dir), embed_backend=kind,
-                                     int8_queries=int8_queries))
+                                     int8_queries=int8_queries, passage_runtime=runtime))
             emb = engine.embedder
             emb.embed_passages(texts[:8])
             t = time.perf_counter()

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     embed_backend: Literal["onnx", "torch", "onnx-int8"] = "onnx"
     int8_queries: bool | None = Field(None, description="queries through the int8 model, passages in fp32 "
                                                         "(default: yes with the onnx backend)")
+    passage_runtime: Literal["auto", "onnxruntime", "openvino"] = Field(
+        "auto", description="what runs the onnx backend's fp32 passages: OpenVINO in bf16 where the CPU has it (auto), "
+                            "or the one named")
     query_prefix: str | None = None
     passage_prefix: str | None = None
     threads: int = Field(2, ge=1, le=64)

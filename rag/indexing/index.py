@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from rag import __version__
-from rag.embedders import Embedder, SentenceEmbedder
+from rag.embedders import Embedder
 from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.lexical import writes
@@ -424,8 +424,7 @@ class Index:
         todo = {h: sentence_texts(c) for h, c in zip(hashes, chunks) if h not in cached}
         # a sentence in the overlap of two chunks is embedded once (a 5,000-character page: 87 -> 70 texts)
         unique = list(dict.fromkeys(t for texts in todo.values() for t in texts))
-        embed = self.embedder.embed_sentences if isinstance(self.embedder, SentenceEmbedder) else self.embedder.embed_passages
-        vectors = dict(zip(unique, embed(unique))) if unique else {}
+        vectors = dict(zip(unique, self.embedder.embed_passages(unique))) if unique else {}
         cached.update({h: np.stack([vectors[t] for t in texts]) for h, texts in todo.items()})
         return cached
 

@@ -218,36 +218,6 @@ def test_a_sentence_two_chunks_share_is_embedded_once(tmp_path):
         assert abs(kept[row].reshape(expected.shape) - expected).max() < 1e-3
 
 
-def test_an_embedder_with_a_sentence_path_embeds_the_sentences_through_it(tmp_path):
-    from rag.indexing.store import sentence_key, sentence_texts
-
-    class Split(HashEmbedder):
-        def __init__(self):
-            self.passages: list[str] = []
-            self.sentences: list[str] = []
-
-        def embed_passages(self, texts):
-            self.passages += list(texts)
-            return super().embed_passages(texts)
-
-        def embed_sentences(self, texts):
-            self.sentences += list(texts)
-            return -super().embed_passages(texts)  # told apart from the passages' vectors
-
-    embedder = Split()
-    index = Index(tmp_path / "idx", embedder)
-    index.add([_source("a.txt", "志愿者理发\n\n社区志愿者每月给老人理发。理发后还陪老人聊天。他们坚持了十年。")])
-    store = index.open().store
-    rows = store.chunk_rows()
-    chunks = store.chunks_by_id(rows)
-    expected = [t for r in rows for t in sentence_texts(chunks[r])]
-    assert sorted(embedder.sentences) == sorted(set(expected)) and not set(embedder.passages) & set(expected)
-    kept = store.vectors_by_row(sentence_key(embedder.name), rows)
-    for row in rows:
-        mine = -HashEmbedder().embed_passages(sentence_texts(chunks[row]))
-        assert abs(kept[row].reshape(mine.shape) - mine).max() < 1e-3
-
-
 def test_sentence_vectors_are_kept_per_chunk_and_dropped_with_it(tmp_path):
     from rag.indexing.store import sentence_key, sentence_texts
 
