@@ -8,6 +8,8 @@ backends"). A single query is faster through ONNX Runtime's int8 model, which ke
 
 from __future__ import annotations
 
+import queue
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +37,22 @@ class OpenVinoPassages:
     def run(self, inputs: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
         """The last hidden state of each batch, in the order given; started longest first (the last batches
         of `token_batches`), so that the streams finish together."""
-        import openvino as ov
+        # Requests and threads for the call: two calls at once each move on, neither waits behind the other's
+        # batches. Synchronous `infer` in threads rather than OpenVINO's AsyncInferQueue, whose Python callbacks
+        # were seen to deadlock against a `start_async` waiting for a free request.
+        free: queue.SimpleQueue = queue.SimpleQueue()
+        for _ in range(min(self.threads, len(inputs))):
+            free.put(self.compiled.create_infer_request())
 
-        out: list[np.ndarray | None] = [None] * len(inputs)
-        # a queue for the call: two calls at once each move on, neither waits behind the other's batches
-        queue = ov.AsyncInferQueue(self.compiled, min(self.threads, len(inputs)))
-        queue.set_callback(lambda request, i: out.__setitem__(i, request.get_output_tensor(0).data.copy()))
-        for i in reversed(range(len(inputs))):
-            queue.start_async(inputs[i], i)
-        queue.wait_all()
-        return out
+        def one(batch: dict[str, np.ndarray]) -> np.ndarray:
+            request = free.get()
+            try:
+                return request.infer(batch)[0].copy()  # the request's output buffer is reused by its next batch
+            finally:
+                free.put(request)
+
+        with ThreadPoolExecutor(self.threads, thread_name_prefix="openvino-batch") as pool:
+            return list(pool.map(one, inputs[::-1]))[::-1]
 
 
 def passages_runner(path: Path, threads: int, runtime: str) -> OpenVinoPassages | None:
