@@ -94,8 +94,8 @@ class OnnxEmbedder(PrefixedEmbedder):
 
         # Passages in fp32 through OpenVINO in bf16 where the CPU has it (`openvino_passages`), else through
         # ONNX Runtime; int8 passages (`onnx-int8`) always through ONNX Runtime. Either runs a batch per core,
-        # each batch on one thread: a page's 25 chunks and 70 sentences took 2.2 s so on 2 cores, 3.2 s through
-        # one session of two threads (a 384-wide layer divides poorly between threads).
+        # each batch on one thread: on 2 cores a page's 25 chunks and 70 sentences took 2.2 s that way through
+        # ONNX Runtime, 3.2 s through one session of two threads (a 384-wide layer divides poorly between threads).
         self.openvino = None if quantized else passages_runner(export(folder, False), self.threads, passage_runtime)
         self.session = None if self.openvino else session(export(folder, quantized), 1)
         # Queries (one batch) through a session with every thread, in int8 by default: a query's embedding is on

@@ -59,6 +59,9 @@ def passages_runner(path: Path, threads: int, runtime: str) -> OpenVinoPassages 
     """OpenVINO for passages when asked for, or with "auto" when the CPU computes bf16; None: ONNX Runtime."""
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown passage runtime '{runtime}'; choose one of {', '.join(RUNTIMES)}")
-    if runtime == "onnxruntime" or (runtime == "auto" and not has_bf16()):
+    if runtime == "onnxruntime":
         return None
-    return OpenVinoPassages(path, threads, "bf16" if has_bf16() else "f32")
+    bf16 = has_bf16()
+    if runtime == "auto" and not bf16:
+        return None
+    return OpenVinoPassages(path, threads, "bf16" if bf16 else "f32")
