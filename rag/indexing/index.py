@@ -332,7 +332,7 @@ class Index:
                 return merged
 
     def seal(self) -> int | None:
-        """Seal the fresh chunks now, however few (`rag compact`)."""
+        """Seal the fresh chunks now, however few (eval/build_archive.py, after loading an archive)."""
         with self._lock():
             with self._writable() as (store, lexicon):
                 merging.sweep(self.root, store, lexicon)
