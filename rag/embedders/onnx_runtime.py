@@ -121,16 +121,15 @@ class OnnxEmbedder(PrefixedEmbedder):
         encoded = self.tokenizer.encode_batch(texts)
         batches = token_batches([len(e.ids) for e in encoded], self.batch_tokens)
         inputs = self._inputs(encoded, batches)
-        if self.openvino is not None:
-            hidden = self.openvino.run(inputs)
-        elif self.threads > 1 and len(inputs) > 1:
+        run = self.openvino.runner(len(inputs)) if self.openvino is not None else \
+            (lambda x: self.session.run(["last_hidden_state"], x)[0])
+        if self.threads > 1 and len(inputs) > 1:
             # a pool for the call, not one shared: two calls at once (an /ask beside a page's sentences) each
             # move on, as they did through one session, rather than one waiting behind the other's batches
-            with ThreadPoolExecutor(self.threads, thread_name_prefix="onnx-batch") as pool:
-                run = lambda x: self.session.run(["last_hidden_state"], x)[0]  # noqa: E731
+            with ThreadPoolExecutor(self.threads, thread_name_prefix="passage-batch") as pool:
                 hidden = list(pool.map(run, inputs[::-1]))[::-1]  # longest first: the cores finish together
         else:
-            hidden = [self.session.run(["last_hidden_state"], x)[0] for x in inputs]
+            hidden = [run(x) for x in inputs]
         vectors = np.empty((len(texts), hidden[0].shape[2]), dtype=np.float32)
         for batch, x, h in zip(batches, inputs, hidden):
             vectors[batch] = _pooled(x, h)

@@ -9,7 +9,7 @@ backends"). A single query is faster through ONNX Runtime's int8 model, which ke
 from __future__ import annotations
 
 import queue
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,25 +34,23 @@ class OpenVinoPassages:
             "NUM_STREAMS": str(threads), "INFERENCE_NUM_THREADS": str(threads)})
         self.threads = threads
 
-    def run(self, inputs: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
-        """The last hidden state of each batch, in the order given; started longest first (the last batches
-        of `token_batches`), so that the streams finish together."""
-        # Requests and threads for the call: two calls at once each move on, neither waits behind the other's
-        # batches. Synchronous `infer` in threads rather than OpenVINO's AsyncInferQueue, whose Python callbacks
-        # were seen to deadlock against a `start_async` waiting for a free request.
+    def runner(self, batches: int) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+        """One call's function from a batch to its last hidden state, for up to `threads` threads at once: each
+        batch takes one of the call's own infer requests. Synchronous requests in threads rather than OpenVINO's
+        AsyncInferQueue, whose Python callbacks were seen to deadlock against a `start_async` waiting for a free
+        request."""
         free: queue.SimpleQueue = queue.SimpleQueue()
-        for _ in range(min(self.threads, len(inputs))):
+        for _ in range(min(self.threads, batches)):
             free.put(self.compiled.create_infer_request())
 
-        def one(batch: dict[str, np.ndarray]) -> np.ndarray:
+        def run(batch: dict[str, np.ndarray]) -> np.ndarray:
             request = free.get()
             try:
                 return request.infer(batch)[0].copy()  # the request's output buffer is reused by its next batch
             finally:
                 free.put(request)
 
-        with ThreadPoolExecutor(self.threads, thread_name_prefix="openvino-batch") as pool:
-            return list(pool.map(one, inputs[::-1]))[::-1]
+        return run
 
 
 def passages_runner(path: Path, threads: int, runtime: str) -> OpenVinoPassages | None:
