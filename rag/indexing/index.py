@@ -137,7 +137,8 @@ def _versions() -> dict:
 
     out = {"rag": __version__, "python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
     for package, name in (("faiss-cpu", "faiss"), ("jieba", "jieba"), ("sentence-transformers", "sentence_transformers"),
-                          ("torch", "torch"), ("onnxruntime", "onnxruntime"), ("tantivy", "tantivy")):
+                          ("torch", "torch"), ("onnxruntime", "onnxruntime"), ("openvino", "openvino"),
+                          ("tantivy", "tantivy")):
         try:
             out[name] = version(package)
         except PackageNotFoundError:

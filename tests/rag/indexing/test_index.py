@@ -41,7 +41,7 @@ def test_manifest_records_the_build(seeds_index_dir, embedder):
     assert m["model"]["name"] == embedder.name and m["model"]["dim"] == 384
     assert m["counts"]["documents"] == 5 and m["counts"]["chunks"] == m["counts"]["vectors"] > 50
     assert m["chunker"]["size"] == 250 and m["vector_index"]["kind"] == "segmented"
-    assert {"faiss", "jieba", "python", "sentence_transformers", "torch"} <= set(m["versions"])
+    assert {"faiss", "jieba", "python", "sentence_transformers", "torch", "onnxruntime", "openvino"} <= set(m["versions"])
     on_disk = json.loads((seeds_index_dir / "manifest.json").read_text())
     assert on_disk["build_id"] == m["build_id"] and on_disk["counts"] == m["counts"]
     for name, digest in m["checksums"].items():
