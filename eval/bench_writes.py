@@ -1,5 +1,6 @@
 """What one write costs: adding a 5,000-character page and deleting it, end to end with the real model; bytes
-written to disk (from /proc/self/io, WAL, segment and lexicon files included) against the index size. On the
+written to disk (from /proc/self/io, WAL, segment and lexicon files included) against the index size (its WAL
+checkpointed first), and what a later checkpoint copies into the database. On the
 seeds index (built in a temporary directory), or on an existing index with --index-dir (an archive from
 eval/build_archive.py; the page is deleted again at the end).
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import sqlite3
+import struct
 import tempfile
 import time
 from pathlib import Path
@@ -32,7 +35,26 @@ def written() -> int:
 
 
 def size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and "models" not in p.parts)
+    """The index's own files: the database, the lexicon, the segments, the manifest; not the model, the WAL
+    (emptied by a checkpoint first), its shared-memory file or the write lock."""
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and "models" not in p.parts
+               and not p.name.endswith(("-wal", "-shm", ".lock")))
+
+
+def checkpoint(root: Path) -> None:
+    db = sqlite3.connect(root / "store.sqlite3")
+    busy, _, _ = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    db.close()
+    if busy:
+        raise RuntimeError("the WAL could not be checkpointed: a reader holds it")
+
+
+def wal_pages(root: Path) -> tuple[int, int]:
+    """Distinct database pages in the WAL and the page size: what a later checkpoint copies into the database."""
+    wal = Path(root / "store.sqlite3-wal").read_bytes()
+    page_size = struct.unpack(">I", wal[8:12])[0]
+    pages = {struct.unpack(">I", wal[off: off + 4])[0] for off in range(32, len(wal) - 23, 24 + page_size)}
+    return len(pages), page_size
 
 
 def main() -> None:
@@ -56,6 +78,7 @@ def main() -> None:
         engine.snapshot()  # a server has its index open before the write
         engine.embedder.embed_passages(["预热"])
         analyzers.get("jieba")("预热")  # a server has loaded jieba's dictionary too (1.5 s)
+        checkpoint(root)  # the index's own size: the WAL's frames copied into the database, the WAL emptied
         before, w0 = size(root), written()
         t = time.perf_counter()
         engine.add([page])
@@ -64,6 +87,7 @@ def main() -> None:
         t = time.perf_counter()
         engine.wait()  # its sentence vectors (and any merge) in the background
         after_s, add_bytes = time.perf_counter() - t, written() - w0
+        pages, page_size = wal_pages(root)
         w0 = written()
         t = time.perf_counter()
         engine.remove(["new-page.txt"])
@@ -73,6 +97,8 @@ def main() -> None:
     print(f"add a 5,000-character page              {add_s:.2f} s to acknowledge (searchable: {bool(hits)}), "
           f"sentence vectors {after_s:.2f} s later; {add_bytes / 1e6:.2f} MB written ({add_bytes / before:.2f} x the index), "
           f"{ack_bytes / 1e6:.2f} MB of it by the acknowledgement")
+    print(f"  a later checkpoint copies {pages} pages of {page_size} bytes into the database "
+          f"({pages * page_size / 1e6:.2f} MB; pages rewritten by several writes before it are copied once)")
     print(f"delete it                               {rm_s:.2f} s, {rm_bytes / 1e6:.2f} MB written")
 
 
