@@ -66,7 +66,7 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
     for sentence in evidence:
         spans = _spans(question, sentence.text)
         # A team answers 是谁 only where no person does.
-        persons = set(_person_spans(sentence.text)) if question.answer_type is AnswerType.PERSON else set()
+        persons = set(_people(question, sentence.text)) if question.answer_type is AnswerType.PERSON else set()
         for a, b in spans:
             team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
             a = _past_asked_name(question, sentence.text, a, b)
@@ -185,10 +185,10 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in _TITLE.finditer(text)]
     if kind is AnswerType.PERSON:
         if question.focus:
-            return _person_spans(text)
+            return _people(question, text)
         # 是谁 without a role may be answered by a team: 送饭的是谁 -> “宝怡乐”志愿者团队.
         teams = [(a, b) for a, b in _quoted(text) if _TEAM_AHEAD.match(text, b + 1)]
-        return _person_spans(text) + teams
+        return _people(question, text) + teams
     if kind is AnswerType.IDENTITY:
         return _roles(question, text)
     if kind is AnswerType.PLACE:
@@ -298,6 +298,29 @@ def _tokens(text: str) -> list[tuple[int, int, str, str]]:
     return out
 
 
+_BODY_END = re.compile("(?:办|委|局|厅)$")  # 文明办/nr is a body, not a person
+_LIST_JOIN = re.compile(r"\s*(?:[，,、]|以及|和|及|与)\s*|\s+")
+
+
+def _people(question: Question, text: str) -> list[tuple[int, int]]:
+    """The people a 谁 question may be answered by. Asked for no role (谁出席了会议), people printed as one list,
+    each name after its own role (市委副书记李新春，省委宣传部副部长、省文明办主任张峻，……杨继承出席会议), are one
+    answer: the list from its first name to its last. Asked for a role, each name stands alone."""
+    people = _person_spans(text)
+    if question.focus or len(people) < 2:
+        return people
+    tokens = _tokens(text)
+    merged = [people[0]]
+    for a, b in people[1:]:
+        gap = _LIST_JOIN.match(text, merged[-1][1])
+        if gap and (gap.end() == a or gap.end() == _run_before(text, tokens, people, a)
+                    and _ROLE_END.search(text[gap.end(): a])):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def _person_spans(text: str) -> list[tuple[int, int]]:
     tokens = _tokens(text)
     spans = []
@@ -310,7 +333,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             b = tokens[i + 1][1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
-        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b):
+        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b) \
+                and not _BODY_END.search(text, a, b):
             spans.append((a, b))
     return spans
 

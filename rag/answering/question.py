@@ -287,6 +287,10 @@ def _tail(tokens) -> str:
     heads = [w for w, _ in tokens[:2]]
     if "的" in heads:  # 多大规模的志愿队: the measure is 规模, the noun follows 的
         tokens = tokens[heads.index("的") + 1:]
+    # jieba tags the one-character head of a counted noun as it likes (实践/v 站/v, 实践/v 所/c): at the end of
+    # the question it is the noun
+    tokens = [(w, "n" if k == len(tokens) - 1 or tokens[k + 1][1] == "x" and k + 2 == len(tokens) else f)
+              if _HEAD_MORPHEME.fullmatch(w) else (w, f) for k, (w, f) in enumerate(tokens)]
     words = [w for w, f in tokens if f != "x"]
     if not words or len(tokens) - len(words) > 1 or not any(f.startswith("n") for _, f in tokens):
         return ""
@@ -303,6 +307,7 @@ def _tail(tokens) -> str:
     return "".join(words)
 
 
+_HEAD_MORPHEME = re.compile("[站所点馆室队厅处园村校院团部局组户场]")
 _RELATIONS = set("作为 成为 当作 评为 属于 位于 参加 参与 获得 得到 进入 加入 来自".split())
 _UNIT_ONLY = re.compile(f"(?:{MONEY_UNITS}|{MEASURE_UNITS}|大)")
 

@@ -103,6 +103,9 @@ def test_numeric_value(text, value):
     ("2020年曲靖评出了多少名文明市民？", "评选季度曲靖好人60名、年度曲靖好人19名、文明市民971名。", "971名"),
     ("曲靖给多少个乡镇和街道配齐了宣传委员？", "配齐全市137个乡（镇、街道）宣传委员、1679个村（社区）宣传员。", "137个"),
     ("海淀在多少家单位设了文明实践基地？", "发挥区文明委111家成员单位的力量，在100家单位设立了文明实践基地。", "100家"),
+    # the counted noun whose head jieba tags as a verb (实践/v 站/v): the count printed before it, not the first
+    ("海淀区建设了多少个实践站？", "目前，全区共建设了1个实践中心、29个实践所、648个实践站。", "648个"),
+    ("全区有多少个实践所？", "目前，全区共建设了1个实践中心、29个实践所、648个实践站。", "29个"),
 ])
 def test_in_an_enumeration_a_count_belongs_to_the_noun_printed_against_it(question, sentence, expected):
     assert extract(analyse(question), _sentences(sentence))[0].text == expected
@@ -158,3 +161,25 @@ def test_a_name_ends_where_a_word_ends():
 def test_a_city_is_asked_for_and_answered_by_a_city(sentence, expected):
     found = extract(analyse("哪个城市用土话给群众宣讲党的理论？"), _sentences(sentence))
     assert [c.text for c in found][:1] == expected
+
+
+@pytest.mark.parametrize("question, expected", [
+    # asked for no role: the people printed as one list, each after their own role, are one answer
+    ("谁出席了太原市的观摩推进会？", "李新春，省委宣传部副部长、省文明办主任张峻，市委常委、宣传部部长杨继承"),
+    # asked for a role: the name printed against it alone
+    ("哪位市委副书记出席了会议？", "李新春"),
+])
+def test_people_printed_as_one_list_answer_together(question, expected):
+    sentence = "推进会在太原市晋源区举行，市委副书记李新春，省委宣传部副部长、省文明办主任张峻，市委常委、宣传部部长杨继承出席会议。"
+    assert extract(analyse(question), _sentences(sentence))[0].text == expected
+
+
+def test_people_in_different_clauses_stay_apart():
+    sentence = "会议由市长刘建国主持，副市长王立军、陈晓东和赵红梅出席。"
+    found = [c.text for c in extract(analyse("谁出席了会议？"), _sentences(sentence))]
+    assert set(found) == {"刘建国", "王立军、陈晓东和赵红梅"}
+
+
+def test_a_body_whose_name_starts_like_a_surname_is_no_person():
+    found = extract(analyse("谁出席了会议？"), _sentences("省文明办主任张峻出席会议。"))
+    assert [c.text for c in found] == ["张峻"]
