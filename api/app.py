@@ -127,21 +127,16 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     for module in (health, search, ask, openai_compat, collections, documents, jobs):
         app.include_router(module.router)
 
-    @app.get("/", include_in_schema=False)
-    async def page():
-        return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
-
     # The documents page loads without a key; its API calls carry the admin key the user types.
-    @app.get("/admin/documents", include_in_schema=False)
-    async def documents_page():
-        return FileResponse(STATIC / "documents.html", media_type="text/html; charset=utf-8")
-
-    @app.get("/admin/documents.js", include_in_schema=False)
-    async def documents_script():
-        return FileResponse(STATIC / "documents.js", media_type="application/javascript; charset=utf-8")
-
-    @app.get("/widget.js", include_in_schema=False)
-    async def widget():
-        return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
+    for path, name, media in (("/", "index.html", "text/html"), ("/admin/documents", "documents.html", "text/html"),
+                              ("/admin/documents.js", "documents.js", "application/javascript"),
+                              ("/widget.js", "widget.js", "application/javascript")):
+        app.add_api_route(path, _static_file(name, f"{media}; charset=utf-8"), methods=["GET"], include_in_schema=False)
 
     return app
+
+
+def _static_file(name: str, media_type: str):
+    async def serve() -> FileResponse:
+        return FileResponse(STATIC / name, media_type=media_type)
+    return serve
