@@ -40,6 +40,7 @@ _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿"
 _NUMBER = rf"(?:{_DIGITS}(?:[万亿])?|[{_CN_DIGITS}]+)(?:多|余|来)?"
 _QUANTITY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS}|{MEASURE_UNITS})|{_DIGITS}%|百分之[{_CN_DIGITS}]+|"
                        rf"{_DIGITS}(?:多|余)?[万亿](?:多|余)?")  # 50余万: a large count printed without its unit
+_ORDINAL = re.compile(rf"第(?:{_DIGITS}|[{_CN_DIGITS}]+)(?:{MEASURE_UNITS})?")
 _MONEY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS})")
 _YEAR = r"(?:(?:19|20)[0-9]{2}|[〇零一二三四五六七八九]{4})年"
 _DATE = re.compile(
@@ -47,7 +48,7 @@ _DATE = re.compile(
     rf"(?:今年|去年|明年)?[0-9]{{1,2}}月(?:份|初|底|中旬|上旬|下旬)?|[0-9]{{1,2}}[:：][0-9]{{2}}|[0-9]{{1,2}}点半?|"
     r"(?:每周|星期|周)[一二三四五六日天]")
 _ASKS_DAY = re.compile(r"哪一?天|几号|几日|哪日|几月几")
-_TITLE = re.compile(r"《[^》]{1,40}》|“[^”]{2,30}”|「[^」]{2,30}」")
+_TITLE = re.compile(r"《[^》]{1,80}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
 _PLACE_TAIL = re.compile(rf"(?:{ADMIN_SUFFIX}|馆|中心|广场|礼堂|公园|剧院|会场|基地|宫|大厅|滨江|陵园|学校|院|园|站|所|点|路|街|镇)$")
@@ -171,11 +172,15 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     kind = question.answer_type
     if kind is AnswerType.MONEY:
         return [m.span() for m in _MONEY.finditer(text) if numeric_value(m.group(0)) is not None]
+    if kind is AnswerType.NUMBER and "第几" in question.text:  # 排名第几, 第几批: an ordinal, not a count
+        return [m.span() for m in _ORDINAL.finditer(text) if _unit_fits(question.unit, m.group(0))
+                and numeric_value(m.group(0)) is not None]
     if kind is AnswerType.NUMBER:
-        # 一座 in 一座文化名城 is an article, not a count.
+        # 一座 in 一座文化名城 is an article, not a count; 千名 in “千名文明市民” is part of a name.
+        named = [m.span() for m in _TITLE.finditer(text) if m.group(0)[0] != "《"]  # a document's title counts
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
-                and numeric_value(m.group(0)) is not None]
+                and numeric_value(m.group(0)) is not None and not any(a < m.start() < b for a, b in named)]
     if kind is AnswerType.DATE:
         spans = [m.span() for m in _DATE.finditer(text)]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
@@ -192,10 +197,30 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind is AnswerType.IDENTITY:
         return _roles(question, text)
     if kind is AnswerType.PLACE:
-        return _tailed_runs(text, _PLACE_TAIL)
+        return _as_asked(question, text, _tailed_runs(text, _PLACE_TAIL))
     if kind is AnswerType.ORGANIZATION:
-        return _tailed_runs(text, _ORG_TAIL) + _quoted(text)
+        return _as_asked(question, text, _tailed_runs(text, _ORG_TAIL) + _quoted(text))
     return []
+
+
+def _as_asked(question: Question, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Asked for several (哪两个县, 哪些单位), names printed as one list (互助县、大通县) are one answer."""
+    return _joined(text, spans) if _PLURAL.search(question.text) else spans
+
+
+def _joined(text: str, spans: list[tuple[int, int]], role_before=None) -> list[tuple[int, int]]:
+    """The spans, those printed one after another joined by 、，和 (or, with `role_before(a)`, by a separator and
+    the role printed before the next one) merged into one; a span inside a merged one is dropped."""
+    outer = sorted(s for s in set(spans) if not any(o != s and o[0] <= s[0] and s[1] <= o[1] for o in spans))
+    merged: list[tuple[int, int]] = []
+    for a, b in outer:
+        gap = _LIST_JOIN.match(text, merged[-1][1]) if merged else None
+        if gap and (gap.end() == a or role_before is not None and role_before(a, gap.end())):
+            merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return merged + [s for s in set(spans) if s not in outer and not any(m[0] <= s[0] and s[1] <= m[1]
+                                                                        for m in merged if m not in outer)]
 
 
 # A role printed before a name (省委宣传部副部长、省文明办主任张峻; 龙华中学学生、“龙传人”志愿者吕佳泉) is a run
@@ -299,26 +324,20 @@ def _tokens(text: str) -> list[tuple[int, int, str, str]]:
 
 
 _BODY_END = re.compile("(?:办|委|局|厅)$")  # 文明办/nr is a body, not a person
+_PLURAL = re.compile("哪些|哪几|哪[两二三四五六七八九十]|分别")
 _LIST_JOIN = re.compile(r"\s*(?:[，,、]|以及|和|及|与)\s*|\s+")
 
 
 def _people(question: Question, text: str) -> list[tuple[int, int]]:
-    """The people a 谁 question may be answered by. Asked for no role (谁出席了会议), people printed as one list,
-    each name after its own role (市委副书记李新春，省委宣传部副部长、省文明办主任张峻，……杨继承出席会议), are one
-    answer: the list from its first name to its last. Asked for a role, each name stands alone."""
+    """The people a 谁 question may be answered by. Asked for no role (谁出席了会议) or for several, people
+    printed as one list, each name after its own role (市委副书记李新春，省委宣传部副部长、省文明办主任张峻，……杨继承
+    出席会议), are one answer: the list from its first name to its last. Asked for one role, each name stands alone."""
     people = _person_spans(text)
-    if question.focus or len(people) < 2:
+    if question.focus and not _PLURAL.search(question.text) or len(people) < 2:
         return people
     tokens = _tokens(text)
-    merged = [people[0]]
-    for a, b in people[1:]:
-        gap = _LIST_JOIN.match(text, merged[-1][1])
-        if gap and (gap.end() == a or gap.end() == _run_before(text, tokens, people, a)
-                    and _ROLE_END.search(text[gap.end(): a])):
-            merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return merged
+    return _joined(text, people, lambda a, start: start == _run_before(text, tokens, people, a)
+                   and _ROLE_END.search(text[start: a]) is not None)
 
 
 def _person_spans(text: str) -> list[tuple[int, int]]:

@@ -12,7 +12,7 @@ from rag.answering.bylines import Byline, Credit
 from rag.answering.evidence import Sentence
 from rag.answering.question import AnswerType, Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
-from rag.answering.verify import Verdict
+from rag.answering.verify import Verdict, squash
 from rag.types import Hit
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -29,7 +29,12 @@ def refusal(question: Question, hits: list[Hit], evidence: list[Sentence], verdi
 def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], verdict: Verdict,
                config: AnswerConfig) -> Answer:
     best_score = evidence[0].score
-    chosen = [s for s in evidence if s.score >= best_score - config.keep_within][: config.max_sentences]
+    distinct, seen = [], set()
+    for s in evidence:  # two passages that overlap hold the same sentence: it is said once
+        if squash(s.text) not in seen:
+            seen.add(squash(s.text))
+            distinct.append(s)
+    chosen = [s for s in distinct if s.score >= best_score - config.keep_within][: config.max_sentences]
     short = None
     if verdict.best is not None:
         lead = verdict.best.sentence

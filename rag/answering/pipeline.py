@@ -15,7 +15,7 @@ from rag.answering.bylines import Byline, Credit, page_bylines, page_photo_credi
 from rag.answering.candidates import extract
 from rag.answering.evidence import Sentence, score_sentences
 from rag.answering.llm import LLMClient, LLMConfig
-from rag.answering.question import EntityKind, Question, analyse
+from rag.answering.question import AnswerType, EntityKind, Question, analyse
 from rag.answering.types import Answer, AnswerConfig, RefusalReason
 from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
@@ -156,11 +156,12 @@ class QuestionAnswerer:
                 if signed:
                     return signed, None
             return [], None
-        if verdict.reason is None or not question.names \
-                or any(e.kind is not EntityKind.PERSON for e in question.names):
+        # asked who a person is (写《…》的张旗是什么职务), the other names only describe the person
+        if verdict.reason is None or not question.names or question.answer_type is not AnswerType.IDENTITY \
+                and any(e.kind is not EntityKind.PERSON for e in question.names):
             return [], None
         scope = filters or Filters()
-        for name in (n for e in question.names for n in _name_forms(question.text, e.text)
+        for name in (n for e in question.names if e.kind is EntityKind.PERSON for n in _name_forms(question.text, e.text)
                      if not scope.authors or n in scope.authors):
             found = self.engine.search(question.text, k=top_k, filters=replace(scope, authors=(name,))).hits
             signed = [b for doc_id in dict.fromkeys(h.chunk.doc_id for h in found)

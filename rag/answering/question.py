@@ -138,9 +138,10 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
     (rf"谁|哪一?位|哪些人|什么人|姓名|何人|{_PERSON_NOUNS}(叫什么|是什么人|名叫)", AnswerType.PERSON),
     (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?的]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)", AnswerType.ORGANIZATION),
     (rf"哪里|哪儿|在哪|何地|何处|去哪|什么地方|(哪一?个|哪一?座|哪些|什么|哪)[^，,？?的]{{0,3}}?({_PLACE_WORDS})", AnswerType.PLACE),
-    (rf"《|哪一?(部|首|本|出|幅)|(什么|哪个|哪一个)[^，,？?的]{{0,4}}?({_WORK_WORDS})|叫什么|叫做什么|名叫|称为什么|被称为|"
+    (rf"《|哪一?(部|首|本|出|幅|份|篇)|(什么|哪个|哪一个)[^，,？?的]{{0,4}}?({_WORK_WORDS})|叫什么|叫做什么|名叫|称为什么|被称为|"
      rf"什么名字|(名称|名字)是什么|起名", AnswerType.WORK),
-    (r"(多少|几)|多大|多长|多高|多远|多久|多重|多宽|多深|多少岁|几岁|占比|比例|百分之", AnswerType.NUMBER),
+    # 哪几个组别 asks which, not how many
+    (r"(多少|(?<!哪)几)|多大|多长|多高|多远|多久|多重|多宽|多深|多少岁|几岁|占比|比例|百分之|第几", AnswerType.NUMBER),
     (r"怎样|怎么|如何|什么(方式|方法|办法|形式|措施|途径|举措)|采取了?(哪些|什么)|通过什么", AnswerType.MANNER),
     (r"哪些|哪几|包括什么|有什么", AnswerType.LIST),
 ]]
@@ -175,7 +176,9 @@ def analyse(text: str) -> Question:
     unit = _unit(q) if answer_type in (AnswerType.NUMBER, AnswerType.MONEY) else None
     words = list(posseg().cut(q))
     entities = _entities(q, words)
-    person = _identity_subject(q, entities) if answer_type in (AnswerType.PERSON, AnswerType.OTHER) else None
+    # 写《…》的张旗是什么职务: a title in the question does not make the person's post a title
+    person = _identity_subject(q, entities) if answer_type in (AnswerType.PERSON, AnswerType.OTHER, AnswerType.WORK) \
+        else None
     if person:
         answer_type = AnswerType.IDENTITY
         # jieba may cut the name (李/nr 新春/ns): the whole name replaces its parts
@@ -196,6 +199,9 @@ _IDENTITY = re.compile(r"(?:是谁|是什么人|是哪位|是做什么的|是干
                        r"是什么职务|的职务是什么|任什么职)[？?]?$")
 
 
+_AFTER_NAME = re.compile(f"(?:教授|老师|同志|先生|女士)?(?:在[{CJK}“”]{{2,16}}?)?(?:教授|老师|同志|先生|女士)?$")
+
+
 def _identity_subject(q: str, entities: tuple[Entity, ...]) -> str | None:
     """The person a 是谁 question asks about: a name jieba found right before the question words, else the
     last two or three characters there when they start with a surname and are a name or no dictionary word (讲解员是谁
@@ -205,6 +211,8 @@ def _identity_subject(q: str, entities: tuple[Entity, ...]) -> str | None:
     if not m and not asked:
         return None
     head = q[: m.start()] if m else asked.group(1)
+    # the name may be followed by a title or where the person works (李敦瑞教授是什么职务, 李敦瑞在市委党校担任什么职务)
+    head = _AFTER_NAME.sub("", head)
     for e in entities:
         if e.kind is EntityKind.PERSON and head.endswith(e.text):
             return e.text
@@ -269,7 +277,7 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
             and re.fullmatch(f"(?:{_PLACE_WORDS}|{_ORG_WORDS}|{ADMIN_SUFFIX})", tokens[i][0]) \
             and tokens[i][0] not in _GENERIC_FOCUS:
         return tokens[i][0]  # 哪个村 (村/zg), 哪个城市 (城市/ns): the kind asked for, whatever its tag
-    after = re.sub(r"^[首部本位个支家座条名](?=.)", "", (answer_type in (AnswerType.NUMBER, AnswerType.MONEY) and _tail(tokens[i:])) or _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
+    after = re.sub(r"^[首部本位个支家座条名份篇](?=.)", "", (answer_type in (AnswerType.NUMBER, AnswerType.MONEY) and _tail(tokens[i:])) or _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
     if after and after in _GENERIC_FOCUS:
         return None
     if after and after not in ("钱", "时间", "时候"):  # 门票多少钱: the focus is 门票, not 钱
@@ -359,7 +367,8 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
 def _name_kind(word: str, flag: str) -> EntityKind | None:
     if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word):
         return None
-    if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word):
+    if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word) \
+            and not (flag.startswith("nr") and len(word) <= 3 and word[0] in SURNAMES):  # 张旗/nr is a person
         return EntityKind.PLACE
     # jieba's dictionary tags many everyday words as names or terms (小学生/nr, 聊天/nz, 环保/j): outside
     # places and organisations, a name is a word its dictionary holds rarely or not at all.

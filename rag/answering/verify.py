@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from rag.answering.candidates import Candidate
 from rag.answering.evidence import Sentence
-from rag.answering.question import AnswerType, Entity, Question
+from rag.answering.question import AnswerType, Entity, EntityKind, Question
 from rag.answering.types import REFUSAL, AnswerConfig, RefusalReason
 
 
@@ -44,6 +44,16 @@ def absent_entities(question: Question, articles: list[str]) -> list[Entity]:
             if not any(any(f in a for f in e.forms) or (e.parts and all(p in a for p in e.parts)) for a in articles)]
 
 
+_YEARS = re.compile(r"((?:19|20)[0-9]{2})(?:年?\s*(?:[—\-－~至到]|以来)\s*((?:19|20)[0-9]{2}))?")
+
+
+def _of_year(years: set[str], sentence: str) -> bool:
+    """Whether a sentence may speak of one of the years asked: it prints one (or a span of years holding one),
+    or no year at all (a page need not print the year it reports on)."""
+    printed = [(int(a), int(b or a)) for a, b in _YEARS.findall(squash(sentence))]
+    return not printed or any(lo <= int(y) <= hi for y in years for lo, hi in printed)
+
+
 def verify(question: Question, evidence: list[Sentence], candidates: list[Candidate], articles: list[str],
            config: AnswerConfig) -> Verdict:
     """`articles`: the squashed text of the article each retrieved passage comes from, by passage index."""
@@ -52,6 +62,10 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # counted in another town's report): a candidate's own article must mention every name asked about.
         candidates = [c for c in candidates if c.sentence.passage >= len(articles)
                       or not absent_entities(question, [articles[c.sentence.passage]])]
+        # A figure of another year does not answer (2018年……多少名 is not answered by 2020's count).
+        years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
+        if years:
+            candidates = [c for c in candidates if _of_year(years, c.sentence.text)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

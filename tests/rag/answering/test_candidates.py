@@ -183,3 +183,29 @@ def test_people_in_different_clauses_stay_apart():
 def test_a_body_whose_name_starts_like_a_surname_is_no_person():
     found = extract(analyse("谁出席了会议？"), _sentences("省文明办主任张峻出席会议。"))
     assert [c.text for c in found] == ["张峻"]
+
+
+def test_asked_for_several_places_the_list_printed_is_one_answer():
+    sentence = "乐都区组织各乡镇党委书记到互助县、大通县考察学习。"
+    assert extract(analyse("乐都区组织干部到哪两个县考察学习？"), _sentences(sentence))[0].text == "互助县、大通县"
+    assert extract(analyse("乐都区组织干部到哪个县考察学习？"), _sentences(sentence))[0].text in ("互助县", "大通县")
+
+
+def test_a_rank_is_answered_by_an_ordinal_not_a_count():
+    sentence = "在28个省会和副省级城市中，西宁市测评成绩排名第5位。"
+    assert extract(analyse("西宁市的测评成绩排名第几？"), _sentences(sentence))[0].text == "第5位"
+    assert extract(analyse("西宁市的测评成绩排名第几？"), _sentences("西宁市参加了28个城市的测评。")) == []
+
+
+def test_a_count_inside_a_quoted_name_is_no_answer():
+    sentence = "曲靖开展“千名文明市民”评选，评出文明市民971名。"
+    assert [c.text for c in extract(analyse("曲靖评出了多少名文明市民？"), _sentences(sentence))] == ["971名"]
+    # a document's title does state what it counts
+    sentence = "中央文明办印发《关于28个省会和副省级城市测评情况的通报》。"
+    assert extract(analyse("通报涉及多少个省会和副省级城市？"), _sentences(sentence))[0].text == "28个"
+
+
+def test_a_long_title_is_one_candidate():
+    title = "《中共上海市委关于深入贯彻落实“人民城市人民建，人民城市为人民”重要理念，谱写新时代人民城市新篇章的意见》"
+    sentence = f"徐汇“邻里汇”被写入了{title}。"
+    assert extract(analyse("徐汇“邻里汇”被写进了市委的哪份文件？"), _sentences(sentence))[0].text == title

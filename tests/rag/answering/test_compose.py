@@ -50,3 +50,10 @@ def test_generated_refusal_is_a_refusal():
 
 def test_check_markers():
     assert check_markers("甲[1]乙[3]丙[1]", 2) == ("甲[1]乙丙[1]", [1])
+
+
+def test_a_sentence_two_overlapping_passages_share_is_said_once():
+    q = analyse("白银市用什么话讲中国梦？")
+    twice = [Sentence(1, 0, len(TEXTS[1]), TEXTS[1], 0.9), Sentence(0, 0, len(TEXTS[1]), TEXTS[1], 0.9)]
+    a = extractive(q, HITS, twice, Verdict(None), AnswerConfig())
+    assert a.text == "白银市用白银话讲中国梦。[2]" and [c.n for c in a.citations] == [2]

@@ -31,6 +31,7 @@ TABLE = [
     ("曲靖建成了多少个新时代文明实践站？", N, "个", "新时代文明实践站", ["曲靖"]),
     ("海淀区建设了多少个实践站？", N, "个", "实践站", ["海淀区"]),  # 实践/v 站/v: the head ends the question
     ("全区共建设了多少个实践所？", N, "个", "实践所", []),  # 所/c
+    ("海淀区是第几批试点？", N, "批", "试点", ["海淀区"]),  # an ordinal
     ("2020年曲靖评出了多少名文明市民？", N, "名", "文明市民", ["曲靖", "2020年"]),
     ("徐汇区组建了一支多大规模的理论宣讲志愿队？", N, None, "理论宣讲志愿队", ["徐汇区"]),
     ("白银市搞了多少场文明实践活动？", N, "场", "文明实践活动", ["白银市"]),
@@ -156,3 +157,25 @@ def test_a_role_or_a_deed_asks_for_a_person_not_about_one(text):
 ])
 def test_a_question_asking_who_took_a_picture_is_told_apart(text, asks):
     assert analyse(text).asks_photographer is asks
+
+
+@pytest.mark.parametrize("text, person", [
+    ("李敦瑞教授是什么职务？", "李敦瑞"),  # a title after the name
+    ("李敦瑞在上海市委党校担任什么职务？", "李敦瑞"),  # where the person works
+    ("李敦瑞教授在上海市委党校担任什么职务？", "李敦瑞"),
+    ("写《海淀路径》的张旗是什么职务？", "张旗"),  # a title in the question; 张旗/nr is no banner (旗)
+])
+def test_who_a_person_is_may_be_asked_around_the_name(text, person):
+    q = analyse(text)
+    assert q.answer_type is AnswerType.IDENTITY
+    assert [e.text for e in q.names if e.kind is EntityKind.PERSON] == [person]
+
+
+@pytest.mark.parametrize("text, answer_type, focus", [
+    ("成都市总工会征集的作品分哪几个组别？", AnswerType.LIST, None),  # which, not how many
+    ("徐汇“邻里汇”被写进了市委的哪份文件？", AnswerType.WORK, "文件"),
+    ("这篇报道是哪篇文章的续篇？", AnswerType.WORK, "文章"),
+])
+def test_which_of_several_and_which_document(text, answer_type, focus):
+    q = analyse(text)
+    assert q.answer_type is answer_type and q.focus == focus

@@ -74,3 +74,14 @@ def test_a_figure_from_an_article_about_another_place_does_not_answer():
     assert v.reason is None and v.best.text == "1858支"
     v = verify(q, evidence[:1], extract(q, evidence[:1]), [other, ARTICLE], CONFIG)
     assert v.reason is RefusalReason.NO_TYPED_ANSWER
+
+
+def test_a_figure_of_another_year_does_not_answer():
+    sentence = "2020年评选季度曲靖好人60名、年度曲靖好人19名、文明市民971名。"
+    article = squash("曲靖：" + sentence)
+    v = _verify("2018年曲靖评选了多少名文明市民？", sentence, articles=(article,))
+    assert v.reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("2020年曲靖评选了多少名文明市民？", sentence, articles=(article,)).best.text == "971名"
+    # a span of years holds the year asked
+    sentence = "2019年至2021年，曲靖评选文明市民971名。"
+    assert _verify("2020年曲靖评选了多少名文明市民？", sentence, articles=(squash(sentence),)).best.text == "971名"
