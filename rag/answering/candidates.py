@@ -177,10 +177,9 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
                 and numeric_value(m.group(0)) is not None]
     if kind is AnswerType.NUMBER:
         # 一座 in 一座文化名城 is an article, not a count; 千名 in “千名文明市民” is part of a name.
-        named = [m.span() for m in _TITLE.finditer(text) if m.group(0)[0] != "《"]  # a document's title counts
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
-                and numeric_value(m.group(0)) is not None and not any(a < m.start() < b for a, b in named)]
+                and numeric_value(m.group(0)) is not None and not _inside_quotes(text, *m.span())]
     if kind is AnswerType.DATE:
         spans = [m.span() for m in _DATE.finditer(text)]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
@@ -196,11 +195,18 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return _people(question, text) + teams
     if kind is AnswerType.IDENTITY:
         return _roles(question, text)
-    if kind is AnswerType.PLACE:
-        return _as_asked(question, text, _tailed_runs(text, _PLACE_TAIL))
+    if kind is AnswerType.PLACE:  # 成都市 in “……成都市总工会……”活动在……文化宫启动 names no venue
+        return _as_asked(question, text, [s for s in _tailed_runs(text, _PLACE_TAIL) if not _inside_quotes(text, *s)])
     if kind is AnswerType.ORGANIZATION:
         return _as_asked(question, text, _tailed_runs(text, _ORG_TAIL) + _quoted(text))
     return []
+
+
+def _inside_quotes(text: str, a: int, b: int) -> bool:
+    """Whether the span is part of a quoted name (“千名文明市民”), not the whole of it; a document's title in
+    《》 does state what it counts."""
+    return any(qa < a and b <= qb and (qa, qb) != (a - 1, b + 1) for qa, qb in
+               (m.span() for m in _TITLE.finditer(text) if m.group(0)[0] != "《"))
 
 
 def _as_asked(question: Question, text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

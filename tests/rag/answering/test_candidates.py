@@ -209,3 +209,9 @@ def test_a_long_title_is_one_candidate():
     title = "《中共上海市委关于深入贯彻落实“人民城市人民建，人民城市为人民”重要理念，谱写新时代人民城市新篇章的意见》"
     sentence = f"徐汇“邻里汇”被写入了{title}。"
     assert extract(analyse("徐汇“邻里汇”被写进了市委的哪份文件？"), _sentences(sentence))[0].text == title
+
+
+def test_a_place_inside_a_quoted_name_is_no_venue():
+    sentence = "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。"
+    found = extract(analyse("“最牵挂的你”采风行活动是在什么地方启动的？"), _sentences(sentence))
+    assert found[0].text == "四川省成都市劳动人民文化宫"
