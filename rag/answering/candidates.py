@@ -41,6 +41,7 @@ _NUMBER = rf"(?:{_DIGITS}(?:[万亿])?|[{_CN_DIGITS}]+)(?:多|余|来)?"
 _QUANTITY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS}|{MEASURE_UNITS})|{_DIGITS}%|百分之[{_CN_DIGITS}]+|"
                        rf"{_DIGITS}(?:多|余)?[万亿](?:多|余)?")  # 50余万: a large count printed without its unit
 _ORDINAL = re.compile(rf"第(?:{_DIGITS}|[{_CN_DIGITS}]+)(?:{MEASURE_UNITS})?")
+_GRADE = re.compile(rf"(?:[{_CN_DIGITS}特]|[0-9]+)等奖")
 _MONEY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS})")
 _YEAR = r"(?:(?:19|20)[0-9]{2}|[〇零一二三四五六七八九]{4})年"
 _DATE = re.compile(
@@ -67,7 +68,8 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
     for sentence in evidence:
         spans = _spans(question, sentence.text)
         # A team answers 是谁 only where no person does.
-        persons = set(_people(question, sentence.text)) if question.answer_type is AnswerType.PERSON else set()
+        persons = set(_people(question, sentence.text) + _posts_held(question, sentence.text)) \
+            if question.answer_type is AnswerType.PERSON else set()
         for a, b in spans:
             team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
             a = _past_asked_name(question, sentence.text, a, b)
@@ -175,11 +177,14 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind is AnswerType.NUMBER and "第几" in question.text:  # 排名第几, 第几批: an ordinal, not a count
         return [m.span() for m in _ORDINAL.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and numeric_value(m.group(0)) is not None]
+    if kind is AnswerType.NUMBER and "几等" in question.text:  # 几等奖: a grade
+        return [m.span() for m in _GRADE.finditer(text)]
     if kind is AnswerType.NUMBER:
         # 一座 in 一座文化名城 is an article, not a count; 千名 in “千名文明市民” is part of a name.
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
-                and numeric_value(m.group(0)) is not None and not _inside_quotes(text, *m.span())]
+                and numeric_value(m.group(0)) is not None and not _inside_quotes(text, *m.span())
+                and text[m.start() - 1: m.start()] != "第"]  # 第二期 is which, not how many
     if kind is AnswerType.DATE:
         spans = [m.span() for m in _DATE.finditer(text)]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
@@ -189,10 +194,10 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in _TITLE.finditer(text)]
     if kind is AnswerType.PERSON:
         if question.focus:
-            return _people(question, text)
+            return _people(question, text) + _posts_held(question, text)
         # 是谁 without a role may be answered by a team: 送饭的是谁 -> “宝怡乐”志愿者团队.
         teams = [(a, b) for a, b in _quoted(text) if _TEAM_AHEAD.match(text, b + 1)]
-        return _people(question, text) + teams
+        return _people(question, text) + _posts_held(question, text) + teams
     if kind is AnswerType.IDENTITY:
         return _roles(question, text)
     if kind is AnswerType.PLACE:  # 成都市 in “……成都市总工会……”活动在……文化宫启动 names no venue
@@ -200,6 +205,17 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
     if kind is AnswerType.ORGANIZATION:
         return _as_asked(question, text, _tailed_runs(text, _ORG_TAIL) + _quoted(text))
     return []
+
+
+_ASKS_HOLDER = re.compile("由谁|谁来?(?:担任|兼任|出任)")
+_POST_HELD = re.compile(r"由([^，,。；;：:、]{2,20}?)(?:亲自)?(?:担任|兼任|任)")
+
+
+def _posts_held(question: Question, text: str) -> list[tuple[int, int]]:
+    """组长由谁担任 is answered by the post printed as holding it (由市委书记任组长), when no name is."""
+    if not _ASKS_HOLDER.search(question.text):
+        return []
+    return [m.span(1) for m in _POST_HELD.finditer(text) if _ROLE_END.search(m.group(1))]
 
 
 def _inside_quotes(text: str, a: int, b: int) -> bool:
@@ -318,6 +334,8 @@ def _unit_fits(unit: str | None, quantity: str) -> bool:
         return re.search(f"(?:{unit})$", quantity) is not None
     if quantity.endswith(unit) or re.search("[万亿][多余]?$", quantity):
         return True
+    if unit == "%":  # 比例, 几成: 70%, 百分之七十, 七成
+        return quantity.startswith("百分之") or quantity.endswith("成")
     return any(unit in group and any(quantity.endswith(u) for u in group) for group in _UNIT_GROUPS)
 
 
@@ -393,15 +411,25 @@ def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
     return a
 
 
+_ADMIN_WORD = re.compile(f"(?:{ADMIN_SUFFIX})")
 _ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
 
 
 def _common_noun(question: Question, text: str) -> bool:
-    """辖区, 居民区, 志愿者团队: frequent dictionary nouns name no particular place or body."""
+    """辖区, 居民区, 志愿者团队, 行政村: dictionary nouns name no particular place or body."""
     if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.PERSON):
         return False
+    if question.answer_type is not AnswerType.PERSON and (_word_tag(text) in ("n", "s", "r") or _EVERY.match(text)):
+        return True  # a kind of place in the dictionary (行政村, 试点县, 开发区), where names are ns or absent
     tokens = _tokens(text)
     return all(flag in ("n", "vn") and _jieba_freq(word) >= 100 for _, _, word, flag in tokens)
+
+
+_EVERY = re.compile("全[省市区县乡镇村]|.*各")  # 全乡各行政村: every place of a kind, none in particular
+
+
+def _word_tag(word: str) -> str | None:
+    return posseg().dt.word_tag_tab.get(word)
 
 
 def _name_runs(text: str) -> list[tuple[int, int]]:
@@ -409,7 +437,9 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
     runs, start, end = [], None, None
     for a, b, word, flag in _tokens(text) + [(len(text), len(text), "", "x")]:
-        if flag.startswith(_NAME_FLAGS) and word not in _RUN_BREAK and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
+        # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it
+        if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word)) and word not in _RUN_BREAK \
+                and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
             start = a if start is None else start
             end = b
             if len(word) >= 2 and (flag == "ns" or re.search(f"(?:{ADMIN_SUFFIX})$", word)):

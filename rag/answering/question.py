@@ -147,7 +147,7 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
 ]]
 
 _UNIT_AFTER = re.compile(rf"(?:多少|几)({MONEY_UNITS}|{MEASURE_UNITS})")
-_HOW_MUCH = {"多大面积": AREA_UNITS, "面积": AREA_UNITS, "多长时间": DURATION_UNITS, "多久": DURATION_UNITS,
+_HOW_MUCH = {"比例": "%", "占比": "%", "百分之几": "%", "几成": "%", "多大面积": AREA_UNITS, "面积": AREA_UNITS, "多长时间": DURATION_UNITS, "多久": DURATION_UNITS,
              "多长": LENGTH_UNITS, "多远": LENGTH_UNITS}
 
 # Words that never are the focus or a content term.
@@ -169,9 +169,13 @@ _NOT_ENTITIES = set("""新时代 文明 实践 中心 党史 全国 全省 全�
 师生 幼儿园 吉祥物 一共 深化 谈学 区新 中华 祖国 世界 东方 西方 南方 北方 城区 新城 文明办 强国""".split())
 
 
+_COLLOQUIAL = str.maketrans({"啥": "什么", "咋": "怎么"})
+
+
 def analyse(text: str) -> Question:
     """The answer type, unit, focus, entities and content terms of a question."""
     q = re.sub(r"\s+", "", text)
+    q = q.translate(_COLLOQUIAL).replace("干嘛", "做什么")  # 叫啥名字, 咋开展的
     answer_type = _answer_type(q)
     unit = _unit(q) if answer_type in (AnswerType.NUMBER, AnswerType.MONEY) else None
     words = list(posseg().cut(q))
@@ -184,6 +188,8 @@ def analyse(text: str) -> Question:
         # jieba may cut the name (李/nr 新春/ns): the whole name replaces its parts
         entities = tuple(e for e in entities if e.text not in person) + (Entity(person, EntityKind.PERSON),)
     focus = None if person else _focus(q, words, answer_type)  # 职务, 身份: asked of the person, no word to find
+    if unit == "%" and focus in ("比例", "占比", "比重", "百分比"):
+        focus = None  # the word for the unit itself: a percentage is the answer
     return Question(text=text, answer_type=answer_type, unit=unit, focus=focus, entities=entities,
                     terms=_terms(words))
 
@@ -199,7 +205,7 @@ _IDENTITY = re.compile(r"(?:是谁|是什么人|是哪位|是做什么的|是干
                        r"是什么职务|的职务是什么|任什么职)[？?]?$")
 
 
-_AFTER_NAME = re.compile(f"(?:教授|老师|同志|先生|女士)?(?:在[{CJK}“”]{{2,16}}?)?(?:教授|老师|同志|先生|女士)?$")
+_AFTER_NAME = re.compile(f"(?:教授|老师|同志|先生|女士)?[，,]?(?:在[{CJK}“”]{{2,16}}?)?(?:教授|老师|同志|先生|女士)?$")
 
 
 def _identity_subject(q: str, entities: tuple[Entity, ...]) -> str | None:
@@ -221,6 +227,7 @@ def _identity_subject(q: str, entities: tuple[Entity, ...]) -> str | None:
         name = head[-n:]
         # a famous name is a frequent dictionary word, tagged as a name (张三丰/nr 436)
         if len(name) == n and re.fullmatch(f"[{CJK}]+", name) and name[0] in SURNAMES \
+                and not re.search("[的了是在和与及等之]", name) \
                 and (tags.get(name) == "nr" or freq.get(name, 0) < 100) \
                 and not any(freq.get(head[-i:], 0) for i in range(n + 1, min(len(head), n + 2) + 1)):
             return name
@@ -286,6 +293,7 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     while j >= 0 and tokens[j][0] in _LINKS:
         j -= 1
     before = _phrase(tokens[: j + 1], reverse=True)
+    before = re.sub("(?<=.)(?:最低|最高|最少|最多|至少|至多)$", "", before)  # 比例最低: printed 不低于
     return None if before in _GENERIC_FOCUS else before or None
 
 

@@ -215,3 +215,26 @@ def test_a_place_inside_a_quoted_name_is_no_venue():
     sentence = "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。"
     found = extract(analyse("“最牵挂的你”采风行活动是在什么地方启动的？"), _sentences(sentence))
     assert found[0].text == "四川省成都市劳动人民文化宫"
+
+
+def test_an_ordinal_is_no_count_and_a_grade_answers_jideng():
+    assert extract(analyse("“实践汇”第一季总共办了几期课堂？"), _sentences("图为“实践汇”第二期课堂现场。")) == []
+    sentence = "曲靖在全省“学习强国”学习竞赛中获团体二等奖。"
+    assert extract(analyse("曲靖拿的团体奖是几等奖？"), _sentences(sentence))[0].text == "二等奖"
+
+
+def test_a_percentage_answers_a_question_asking_for_a_share():
+    sentence = "党史教育和党性教育课程不低于总课时的70%。"
+    found = extract(analyse("党史教育和党性教育课程占总课时的比例最低是多少？"), _sentences(sentence))
+    assert found[0].text == "70%" and found[0].tied
+
+
+def test_a_post_answers_who_holds_it():
+    sentence = "白银市成立了由市委书记任组长的新时代文明实践中心建设工作指导组。"
+    assert extract(analyse("白银市的工作指导组组长由谁来担任？"), _sentences(sentence))[0].text == "市委书记"
+
+
+def test_a_kind_of_place_is_no_place_name():
+    sentence = "凝心超市设在共和乡拉科村，全乡各行政村的群众都来兑换。"
+    found = [c.text for c in extract(analyse("凝心超市设在哪个村？"), _sentences(sentence))]
+    assert "行政村" not in found and found[0].endswith("拉科村")

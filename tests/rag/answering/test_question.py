@@ -164,6 +164,7 @@ def test_a_question_asking_who_took_a_picture_is_told_apart(text, asks):
     ("李敦瑞在上海市委党校担任什么职务？", "李敦瑞"),  # where the person works
     ("李敦瑞教授在上海市委党校担任什么职务？", "李敦瑞"),
     ("写《海淀路径》的张旗是什么职务？", "张旗"),  # a title in the question; 张旗/nr is no banner (旗)
+    ("在长桥街道讲课的李敦瑞教授，在市委党校担任什么职务？", "李敦瑞"),
 ])
 def test_who_a_person_is_may_be_asked_around_the_name(text, person):
     q = analyse(text)
@@ -179,3 +180,13 @@ def test_who_a_person_is_may_be_asked_around_the_name(text, person):
 def test_which_of_several_and_which_document(text, answer_type, focus):
     q = analyse(text)
     assert q.answer_type is answer_type and q.focus == focus
+
+
+def test_colloquial_words_are_read_as_their_standard_forms():
+    q = analyse("长桥街道那个流动的文明实践市集叫啥名字")  # 啥: 什么
+    assert q.answer_type is AnswerType.WORK
+
+
+def test_a_role_ending_in_a_surname_character_is_no_name():
+    q = analyse("山西省委宣传部副部长、兼任省文明办主任的是哪位？")  # 主任的: no person 任的
+    assert q.answer_type is AnswerType.PERSON and not [e for e in q.entities if e.kind is EntityKind.PERSON]
