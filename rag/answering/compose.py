@@ -35,6 +35,10 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
             seen.add(squash(s.text))
             distinct.append(s)
     chosen = [s for s in distinct if s.score >= best_score - config.keep_within][: config.max_sentences]
+    if not question.typed:  # a list or a description goes on past ；and ：to the end of its sentence
+        grown = [_continued(s, evidence, hits[s.passage].chunk.text) for s in chosen]
+        chosen = [s for i, s in enumerate(grown) if not any(o.passage == s.passage and o.start <= s.start
+                                                              and s.end <= o.end for o in grown[:i])]
     short = None
     if verdict.best is not None:
         lead = verdict.best.sentence
@@ -45,6 +49,26 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
     text = (f"{short.text}。" if short else "") + "".join(parts)
     return Answer(text=text, citations=tuple(_citations(chosen, hits)), refused=False, evidence=best_score,
                   question=question, short_answer=short)
+
+
+_GOES_ON = ("；", ";", "：", ":")
+_CONTINUED_MAX = 300  # characters an answer sentence may grow to
+
+
+def _continued(sentence: Sentence, evidence: list[Sentence], text: str) -> Sentence:
+    """The sentence with those after it in its passage while it ends on ；or ：(治理城市不文明行为，治理网上失德行为；
+    治理天价彩礼……): Chinese prints a list's items, or what a colon announces, as clauses of one sentence."""
+    following = sorted((s for s in evidence if s.passage == sentence.passage and s.start >= sentence.end),
+                       key=lambda s: s.start)
+    end = sentence.end
+    for s in following:
+        if not text[:end].rstrip().endswith(_GOES_ON) or text[end:s.start].strip() \
+                or s.end - sentence.start > _CONTINUED_MAX:
+            break
+        end = s.end
+    if end == sentence.end:
+        return sentence
+    return Sentence(sentence.passage, sentence.start, end, text[sentence.start:end], sentence.score)
 
 
 def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: str | None) -> Answer:

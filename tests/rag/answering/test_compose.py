@@ -57,3 +57,14 @@ def test_a_sentence_two_overlapping_passages_share_is_said_once():
     twice = [Sentence(1, 0, len(TEXTS[1]), TEXTS[1], 0.9), Sentence(0, 0, len(TEXTS[1]), TEXTS[1], 0.9)]
     a = extractive(q, HITS, twice, Verdict(None), AnswerConfig())
     assert a.text == "白银市用白银话讲中国梦。[2]" and [c.n for c in a.citations] == [2]
+
+
+def test_a_description_goes_on_past_semicolons_to_the_end_of_its_sentence():
+    text = "白银市开展“五项”治理，治理城市不文明行为，治理网上失德行为；治理天价彩礼、大操大办；治理不文明祭祀。另起一句。"
+    hits = [Hit(Chunk("c0", "d.txt", "d.txt#0", "白银", text, 0, len(text), 0), 1.0, 0.9, 1.0)]
+    ends = [text.index("；") + 1, text.rindex("；") + 1, text.index("。") + 1, len(text)]
+    starts = [0] + ends[:-1]
+    evidence = sorted((Sentence(0, a, b, text[a:b], 0.9 - a / 1000) for a, b in zip(starts, ends)), key=lambda s: -s.score)
+    a = extractive(analyse("白银市的“五项”治理要治理哪些问题？"), hits, evidence, Verdict(None), AnswerConfig())
+    assert a.text.startswith(text[: text.index("。") + 1] + "[1]") and "不文明祭祀。[1]另起一句" not in a.text
+    assert a.citations[0].highlight == (0, text.index("。") + 1)

@@ -129,7 +129,8 @@ def test_a_question_without_an_interrogative_is_other():
 @pytest.mark.parametrize("text, asks", [
     ("关于白银市文明实践中心的报道是谁写的？", True), ("这篇文章的作者是谁", True), ("哪位记者报道了潮州的小景观？", True),
     ("介绍嘉峪关的稿件由谁撰写？", True), ("白银市那篇报道的摄影记者是谁？", False), ("杨澜是谁？", False),
-    ("白银市上传了多少条信息？", False)])
+    ("白银市上传了多少条信息？", False), ("《文明实践在守正创新中“聚势蝶变”》这篇报道的记者是哪几位？", True),
+    ("那篇报道的摄影记者是哪位？", False)])
 def test_a_question_asking_who_wrote_an_article_is_told_apart(text, asks):
     assert analyse(text).asks_author is asks
 
