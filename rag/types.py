@@ -12,7 +12,7 @@ class Article:
     doc_id: str
     ordinal: int
     title: str
-    title_source: str  # "headline" (printed on the page) or "lead" (taken from the first sentence)
+    title_source: str  # "headline" (printed on the page), "lead" (its first sentence) or "page" (text outside articles)
     body: Mapped = field(repr=False)
 
     @property

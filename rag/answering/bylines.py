@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from rag.answering.question import SURNAMES
 from rag.answering.verify import squash
+from rag.ingest.layout import PAGE_TEXT_SOURCE
 from rag.ingest.metadata import SIGNED_ROLE, extract
 from rag.types import Chunk, Hit
 
@@ -69,7 +70,7 @@ _CREDIT = re.compile(r"(?:^|(?<=[。！？”\s]))[ \t　]*((?:[\u4e00-\u9fff]{2
 def page_photo_credits(doc_id: str, source: str, articles: Sequence[Mapping]) -> list[Credit]:
     """The photo credits a page prints, each with its caption: the text above it back to the previous blank line,
     given to the article that holds it, else the one before it."""
-    ordered = sorted(articles, key=lambda a: a["start"])
+    ordered = sorted(_printed_articles(articles), key=lambda a: a["start"])
     out = []
     for m in _CREDIT.finditer(source):
         names = tuple(re.split(r"[ \t　]+", m.group(1)))
@@ -97,7 +98,7 @@ def page_bylines(doc_id: str, source: str, articles: Sequence[Mapping], authors:
     article whose span holds it, else to the first article after it."""
     found = extract(source)
     keep = set(authors)
-    ordered = sorted(articles, key=lambda a: a["start"])
+    ordered = sorted(_printed_articles(articles), key=lambda a: a["start"])
     groups: list[list[tuple[str, int, int]]] = []
     for name, (start, end) in sorted(zip(found.meta.authors, found.spans.get("authors", ())), key=lambda x: x[1]):
         if name not in keep:
@@ -132,4 +133,9 @@ def _under_headline(source: str, start: int, articles: Sequence[Mapping]) -> Map
     line = squash(above[-1]) if above else ""
     if len(line) < 4:
         return None
-    return next((a for a in articles if line in squash(a["title"])), None)
+    return next((a for a in _printed_articles(articles) if line in squash(a["title"])), None)
+
+
+def _printed_articles(articles: Sequence[Mapping]) -> list[Mapping]:
+    """The articles proper: the page's other text (a sponsor's box) signs nothing."""
+    return [a for a in articles if a.get("title_source") != PAGE_TEXT_SOURCE]

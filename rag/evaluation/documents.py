@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.ingest.layout import split_articles
+from rag.ingest.layout import PAGE_TEXT_SOURCE, split_articles
 
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")  # Debian fonts-wqy-zenhei (make browser)
 _PAGE_W, _PAGE_H, _MARGIN, _GUTTER = 595.0, 842.0, 40.0, 16.0  # A4 in points
@@ -31,7 +31,7 @@ class Story:
 def stories(seed: Path) -> list[Story]:
     """The articles of one seed page, as `rag.ingest.layout` splits them."""
     return [Story(a.title if a.title_source == "headline" else "", tuple(p for p in a.text.split("\n") if p.strip()))
-            for a in split_articles(seed.name, seed.read_text(encoding="utf-8"))]
+            for a in split_articles(seed.name, seed.read_text(encoding="utf-8")) if a.title_source != PAGE_TEXT_SOURCE]
 
 
 def pdf(stories_: list[Story], columns: int = 3, order: str = "column") -> bytes:

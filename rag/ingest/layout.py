@@ -49,6 +49,11 @@ _MD_HEADING = re.compile(r"(#{1,6})\s+")
 _OPEN, _CLOSE = "“‘《（(「『【", "”’》）)」』】"
 
 
+PAGE_TEXT = "版面其他文字"  # the title of text printed outside the articles
+PAGE_TEXT_SOURCE = "page"
+_PRINTED = re.compile(f"[{CJK}]{{2,}}")
+
+
 class Kind(Enum):
     BODY = "body"
     HEADING = "heading"
@@ -323,7 +328,27 @@ def split_articles(doc_id: str, source: str) -> list[Article]:
                if not g.inside_body and not (g.next_body is not None and bodies[g.next_body].structural)]
     _assign_orphans(bodies, [[(i, _clean_heading(ln.text)) for i, ln in g.lines if ln.kind is Kind.HEADING]
                              for g in orphans], [g.next_body for g in orphans])
-    return _articles(doc_id, bodies)
+    articles = _articles(doc_id, bodies)
+    return articles + _leftovers(doc_id, lines, articles, {pos for b in bodies for pos, _ in b.headings})
+
+
+def _leftovers(doc_id: str, lines: list[_Line], articles: list[Article], titles: set[int]) -> list[Article]:
+    """What the page prints outside its articles, their headlines, bylines and credits (a sponsor's box: 龙轴杯 /
+    福建龙溪轴承（集团）股份有限公司联办, a column label, a headline no body claimed): searchable all the same, each
+    run of such lines a passage of its own after the articles (PAGE_TEXT), so the articles' numbers do not move."""
+    covered = {o for a in articles for o in a.body.origin}
+    runs: list[list[Mapped]] = [[]]
+    for i, line in enumerate(lines):
+        if line.kind is Kind.FURNITURE and not _PRINTED.search(line.text.text):
+            continue  # a stock code or a page number: no words, and no end to a box
+        if line.kind in (Kind.FURNITURE, Kind.HEADING, Kind.SUBTITLE) and i not in titles \
+                and not covered.intersection(line.text.origin) and _PRINTED.search(line.text.text):
+            runs[-1].append(_clean_heading(line.text))
+        elif runs[-1]:
+            runs.append([])
+    return [Article(doc_id=doc_id, ordinal=len(articles) + k, title=PAGE_TEXT, title_source=PAGE_TEXT_SOURCE,
+                    body=Mapped.join(run, sep="\n"))
+            for k, run in enumerate(r for r in runs if sum(map(len, _PRINTED.findall("".join(m.text for m in r)))) >= 6)]
 
 
 def _articles(doc_id: str, bodies: list[_Body]) -> list[Article]:

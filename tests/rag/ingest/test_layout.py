@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from rag.ingest.layout import split_articles
+from rag.ingest.layout import PAGE_TEXT, PAGE_TEXT_SOURCE, split_articles
 from rag.text.clean import ends_sentence
 from tests.conftest import SEEDS
 
@@ -49,8 +49,21 @@ def _articles(name):
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_articles_and_headlines(name):
-    articles = _articles(name)
+    articles = [a for a in _articles(name) if a.title_source != PAGE_TEXT_SOURCE]
     assert [a.title if a.title_source == "headline" else None for a in articles] == EXPECTED[name]
+
+
+def test_text_outside_the_articles_is_kept_after_them():
+    articles = _articles("001_21410412343ccd66.txt")
+    other = [a for a in articles if a.title_source == PAGE_TEXT_SOURCE]
+    assert [a.ordinal for a in articles] == list(range(len(articles))) and articles[-len(other):] == other
+    # the sponsor's box, whole, and a column label; not the bylines or the credits printed apart
+    assert "全国精神文明建设\n经验·交流征文\n片仔癀杯\n漳州片仔癀药业股份有限公司联办" in [a.text for a in other]
+    assert "党政领导与文明建设" in [a.text for a in other]
+    assert all(a.title == PAGE_TEXT and "张旗" not in a.text and "摄" not in a.text for a in other)
+    # a stock code between two lines of a box does not cut it in two
+    box = next(a.text for a in _articles("000_323516209898d752.txt") if "龙轴杯" in a.text)
+    assert box == "龙轴杯\n全国文明单位\n福建龙溪轴承（集团）股份有限公司联办\n全国精神文明建设\n新闻摄影比赛"
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -65,8 +78,9 @@ def test_offsets_point_at_the_article_text(name):
             # Repairs keep each character's origin; only punctuation width may differ.
             assert original == ch or (original in ",;:()?!" and ch in "，；：（）？！"), (i, ch, original)
         span = source[article.start:article.end]
-        assert article.text[:6] in span.replace("\n", "").replace(" ", "") or \
-            article.text[:6].replace("（", "(").replace("）", ")").replace("，", ",") in span.replace("\n", "")
+        head = article.text[:6].replace("\n", "")  # a box's lines are joined by line breaks
+        assert head in span.replace("\n", "").replace(" ", "") or \
+            head.replace("（", "(").replace("）", ")").replace("，", ",") in span.replace("\n", "")
 
 
 def test_letter_spacing_is_collapsed():
@@ -82,8 +96,8 @@ def test_half_width_punctuation_is_unified():
     assert re.search(r"[\u4e00-\u9fff],[\u4e00-\u9fff]", text) is None
 
 
-def test_page_furniture_is_dropped():
-    text = "\n".join(a.text + a.title for name in EXPECTED for a in _articles(name))
+def test_page_furniture_stays_out_of_the_articles():
+    text = "\n".join(a.text + a.title for name in EXPECTED for a in _articles(name) if a.title_source != PAGE_TEXT_SOURCE)
     for furniture in ("600592", "龙轴杯", "联办", "报社官方微信", "刘敬胜 李霞 李冉 摄", "陈福平摄", "龙令智"):
         assert furniture not in text
 
