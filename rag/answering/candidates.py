@@ -411,6 +411,7 @@ def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
     return a
 
 
+_BRACKETED_PART = re.compile(f"[（(][{CJK}]{{1,4}}[）)][{CJK}]")
 _ADMIN_WORD = re.compile(f"(?:{ADMIN_SUFFIX})")
 _ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
 
@@ -435,7 +436,7 @@ def _word_tag(word: str) -> str | None:
 def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
-    runs, start, end = [], None, None
+    runs, start, end, bracket = [], None, None, False
     for a, b, word, flag in _tokens(text) + [(len(text), len(text), "", "x")]:
         # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it
         if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word)) and word not in _RUN_BREAK \
@@ -448,9 +449,15 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
                 if chain:  # jieba cuts small places apart (金江/ns 乡庙/n 下/f 村/n): an admin chain is read whole
                     runs.append((start, chain.end()))
             continue
-        if start is not None and 2 <= end - start <= 16:
+        if start is not None and word in ("（", "(") and _BRACKETED_PART.match(text, a):
+            bracket = True  # 福建龙溪轴承（集团）股份有限公司: a bracketed part inside a name
+            continue
+        if start is not None and bracket and word in ("）", ")"):
+            bracket = False
+            continue
+        if start is not None and 2 <= end - start <= 20:
             runs.append((start, end))
-        start = None
+        start, bracket = None, False
     return runs
 
 
@@ -474,6 +481,11 @@ _ROLES = {"领导": "书记|主席|市长|县长|区长|部长|局长|主任|负
           "负责人": "负责人|主任|站长|所长|馆长|会长|队长|院长|校长"}
 
 
+# A kind of body asked for, and the endings of the names of such bodies.
+_BODY_KINDS = {"企业": "公司|集团|厂|企业", "公司": "公司|集团", "学校": "学校|大学|学院|中学|小学|幼儿园|党校",
+               "媒体": "报社?|日报|晚报|电视台|广播电台|融媒体中心|网"}
+
+
 def _tied(question: Question, text: str, a: int, b: int) -> bool:
     """Whether the candidate stands near the question's focus (punctuation aside: 137个乡（镇、街道） is tied
     to 乡镇). A person must stand next to the role asked for itself, not to a word sharing its characters."""
@@ -487,6 +499,8 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
     if focus:
         if focus in window or (focus in _ROLES and re.search(_ROLES[focus], window)):
             return True
+        if focus in _BODY_KINDS and re.search(f"(?:{_BODY_KINDS[focus]})$", text[a:b]):
+            return True  # 哪家企业 is answered by a name that says it is one: ……股份有限公司
         if question.answer_type is AnswerType.PERSON:
             return False
         # A name says what it is: 八小宣讲法 is a 宣讲方法, 领导课堂 a 课堂.

@@ -21,6 +21,7 @@ from rag.answering.verify import Verdict, squash, verify
 from rag.embedders.cached import CachedEmbedder
 from rag.config import Settings
 from rag.engine import Engine
+from rag.ingest.layout import PAGE_TEXT
 from rag.search.filters import Filters
 from rag.text.analyzers import bigrams
 from rag.text.clean import CJK
@@ -123,10 +124,14 @@ class QuestionAnswerer:
         hits = result.hits
         t = time.perf_counter()
         evidence = score_sentences(text, hits, self.sentence_embedder, self.config)
+        articles = self._article_texts(hits)
+        if not question.typed:  # a headline or a sponsor's box printed alone describes nothing: no material
+            evidence = [s for s in evidence if hits[s.passage].chunk.title != PAGE_TEXT]
+            articles = ["" if h.chunk.title == PAGE_TEXT else a for h, a in zip(hits, articles)]
         timings["evidence"] = _ms(t)
         t = time.perf_counter()
         candidates = extract(question, evidence)
-        verdict = verify(question, evidence, candidates, self._article_texts(hits), self.config)
+        verdict = verify(question, evidence, candidates, articles, self.config)
         credit = self._credit(question, hits) if question.asks_photographer else None
         if question.asks_photographer and credit is None and verdict.reason is None:
             # a name in a caption is who the picture shows, not who took it

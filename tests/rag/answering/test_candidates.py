@@ -238,3 +238,8 @@ def test_a_kind_of_place_is_no_place_name():
     sentence = "凝心超市设在共和乡拉科村，全乡各行政村的群众都来兑换。"
     found = [c.text for c in extract(analyse("凝心超市设在哪个村？"), _sentences(sentence))]
     assert "行政村" not in found and found[0].endswith("拉科村")
+
+
+def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_enterprise():
+    found = extract(analyse("摄影比赛是和哪家企业联办的？"), _sentences("福建龙溪轴承（集团）股份有限公司联办"))
+    assert found[0].text == "福建龙溪轴承（集团）股份有限公司" and found[0].tied

@@ -9,6 +9,7 @@ from rag.answering.pipeline import QuestionAnswerer
 from rag.answering.types import RefusalReason
 from rag.config import Settings
 from rag.engine import Engine
+from rag.ingest.layout import PAGE_TEXT
 from rag.ingest.metadata import extract
 
 
@@ -130,3 +131,12 @@ def test_the_author_of_a_book_is_not_looked_for_in_bylines(signed):
 def test_a_person_no_byline_names_is_still_refused(signed):
     a = signed.ask("张伟写了什么报道？").answer
     assert a.refused and a.refusal_reason is RefusalReason.ENTITY_ABSENT
+
+
+def test_a_sponsors_box_answers_who_sponsors_but_a_lone_headline_describes_nothing(qa):
+    a = qa.ask("“片仔癀杯”经验交流征文的联办单位是哪家公司？").answer
+    assert not a.refused and a.short_answer.text == "漳州片仔癀药业股份有限公司"
+    assert a.citations[a.short_answer.n - 1].hit.chunk.title == PAGE_TEXT
+    # the page prints this story's headline only
+    a = qa.ask("攀枝花盐边县昔格达村的现代农业发展模式主要有哪些举措？").answer
+    assert a.refused
