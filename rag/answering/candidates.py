@@ -413,6 +413,7 @@ def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
 
 _BRACKETED_PART = re.compile(f"[（(][{CJK}]{{1,4}}[）)][{CJK}]")
 _ADMIN_WORD = re.compile(f"(?:{ADMIN_SUFFIX})")
+_ADMIN_UNIT = re.compile(f"[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市)")
 _ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
 
 
@@ -458,6 +459,13 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         if start is not None and 2 <= end - start <= 20:
             runs.append((start, end))
         start, bracket = None, False
+    for a, b in list(runs):  # a run opening on 共和乡拉科村 also gives 共和乡 and 拉科村: 拉科村属于哪个乡
+        units, at = [], a
+        while (m := _ADMIN_UNIT.match(text, at, b)) is not None:
+            units.append(m.span())
+            at = m.end()
+        if len(units) > 1:
+            runs.extend(units)
     return runs
 
 

@@ -71,6 +71,9 @@ def _continued(sentence: Sentence, evidence: list[Sentence], text: str) -> Sente
     return Sentence(sentence.passage, sentence.start, end, text[sentence.start:end], sentence.score)
 
 
+_POST_ASKED = re.compile("职务|职位|身份|头衔|什么职")
+
+
 def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: str | None) -> Answer:
     """An answer from bylines, each cited as its own passage (`hits`: `Byline.hit` of each): the author of the
     article asked about, or (`person`: a name the question gives that only bylines print) the articles that
@@ -85,6 +88,10 @@ def bylined(question: Question, hits: list[Hit], bylines: list[Byline], person: 
         text = f"{titles[bylines[0].article_id]}的署名作者是{names}{marks[bylines[0].article_id]}。"
         a, b = bylines[0].signed
         short = ShortAnswer(bylines[0].text[a:b], 1, a, b)
+        if _POST_ASKED.search(question.text) and bylines[0].role:  # 作者担任什么职务: the post its signature prints
+            post = bylines[0].role
+            text = f"{titles[bylines[0].article_id]}的署名作者{names}是{post}{marks[bylines[0].article_id]}。"
+            short = ShortAnswer(post, 1, 0, len(post))
     elif question.answer_type is AnswerType.IDENTITY and posts:
         # who the person is: the post the signature prints (中共北京海淀区委副书记 张旗)
         i, post = posts[0]

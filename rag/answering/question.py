@@ -103,7 +103,7 @@ class Question:
 # -- the vocabulary of the rules ---------------------------------------------------------------------
 # Who wrote or reported an article; a photographer (摄影记者) is not its author, and photo credits are no bylines.
 _AUTHOR_ASKED = re.compile(r"作者|撰稿人|执笔人?是|署名|谁(?:写|撰写|执笔|采写|报道)的|(?:哪位|哪个|哪些)记者"
-                           r"|(?<!摄影)记者(?:是|有|为)?(?:谁|哪[几些一]?位|哪些人?)|由谁(?:写|撰写|采写)")
+                           r"|(?<!摄影)记者(?:是|有|为)?(?:谁|哪[几些一两二三]?位|哪些人?)|(?<!摄影)哪[两二三几]位记者|由谁(?:写|撰写|采写)")
 _PHOTO_ASKED = re.compile(r"(?:照片|图片|相片|组图|配图|图)[^？?，,。]{0,6}(?:是谁|由谁|哪位|谁)(?:拍|摄)|"
                           r"(?:谁|哪位|哪些人|什么人)(?:拍摄|拍|摄)(?:了|的)|摄影(?:者|师|记者)?是谁|拍摄者|摄影者")
 ADMIN_SUFFIX = "特别行政区|自治区|自治州|自治县|省|市|区|县|州|盟|旗|镇|乡|街道|社区|村|新村"
@@ -139,7 +139,7 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
     (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?的]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)", AnswerType.ORGANIZATION),
     (rf"哪里|哪儿|在哪|何地|何处|去哪|什么地方|(哪一?个|哪一?座|哪些|什么|哪)[^，,？?的]{{0,3}}?({_PLACE_WORDS})", AnswerType.PLACE),
     (rf"《|哪一?(部|首|本|出|幅|份|篇)|(什么|哪个|哪一个)[^，,？?的]{{0,4}}?({_WORK_WORDS})|叫什么|叫做什么|名叫|称为什么|被称为|"
-     rf"什么名字|(名称|名字)是什么|起名", AnswerType.WORK),
+     rf"什么名字|(名称|名字)是什么|起名|全称|全名", AnswerType.WORK),
     # 哪几个组别 asks which, not how many
     (r"(多少|(?<!哪)几)|多大|多长|多高|多远|多久|多重|多宽|多深|多少岁|几岁|占比|比例|百分之|第几", AnswerType.NUMBER),
     (r"怎样|怎么|如何|什么(方式|方法|办法|形式|措施|途径|举措)|采取了?(哪些|什么)|通过什么", AnswerType.MANNER),
@@ -294,6 +294,8 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
         j -= 1
     before = _phrase(tokens[: j + 1], reverse=True)
     before = re.sub("(?<=.)(?:最低|最高|最少|最多|至少|至多)$", "", before)  # 比例最低: printed 不低于
+    before = re.sub("(?<=.)(?:全称|全名)$", "", before)  # 行动计划全称: the 计划 is what is named
+    before = re.sub("(?<=.)所有$", "所", before)  # 实践所有多少个: jieba reads 所有 (all) across 实践所 + 有
     return None if before in _GENERIC_FOCUS else before or None
 
 
@@ -301,7 +303,8 @@ def _tail(tokens) -> str:
     """A question that ends in the counted noun names it whole, whatever jieba tags its parts
     (多少个新时代文明实践站: 文明/nr 实践/v 站/v; 多大规模的理论宣讲志愿队)."""
     heads = [w for w, _ in tokens[:2]]
-    if "的" in heads:  # 多大规模的志愿队: the measure is 规模, the noun follows 的
+    # 多大规模的志愿队: the measure is 规模, the noun follows 的 (几所高校的学院: the noun is 高校)
+    if "的" in heads and heads[0].endswith(tuple(_DIMENSIONS)):
         tokens = tokens[heads.index("的") + 1:]
     # jieba tags the one-character head of a counted noun as it likes (实践/v 站/v, 实践/v 所/c): at the end of
     # the question it is the noun
@@ -324,6 +327,7 @@ def _tail(tokens) -> str:
 
 
 _HEAD_MORPHEME = re.compile("[站所点馆室队厅处园村校院团部局组户场]")
+_DIMENSIONS = set("规模 面积 范围 程度 力度 强度 长度 高度 年纪 年龄 体量 容量".split())
 _RELATIONS = set("作为 成为 当作 评为 属于 位于 参加 参与 获得 得到 进入 加入 来自".split())
 _UNIT_ONLY = re.compile(f"(?:{MONEY_UNITS}|{MEASURE_UNITS}|大)")
 
@@ -358,6 +362,14 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
     tokens = [(w.word, w.flag) for w in words]
     i = 0
     while i < len(tokens):
+        word, flag = tokens[i]
+        # a surname jieba cut from its given name (李/nr 新春/ns): the whole name is the person
+        if flag == "nr" and word in SURNAMES and i + 1 < len(tokens) and 1 <= len(tokens[i + 1][0]) <= 2 \
+                and re.fullmatch(f"[{CJK}]+", tokens[i + 1][0]) and tokens[i + 1][1].startswith(("n", "a")) \
+                and posseg().dt.tokenizer.FREQ.get(word + tokens[i + 1][0], 0) < 100:
+            found[word + tokens[i + 1][0]] = EntityKind.PERSON
+            i += 2
+            continue
         kind = _name_kind(*tokens[i])
         if kind is None or _inside(tokens[i][0], found):
             i += 1
@@ -367,7 +379,12 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
             name += tokens[j][0]
             kind = EntityKind.PLACE if re.search(f"(?:{ADMIN_SUFFIX})$", name) else EntityKind.ORGANIZATION
             j += 1
-        found[name] = kind
+        # 令里/nrt in 征集令里的: the end of a word before it and a locative, no word of jieba's own
+        miscut = len(name) == 2 and name[1] in "里中内上" and name[0] not in SURNAMES \
+            and not posseg().dt.tokenizer.FREQ.get(name)
+        if not miscut:
+            # a name tagged as a person's without a surname is a place's (曲靖/nr, 德令哈/nr)
+            found[name] = EntityKind.PLACE if kind is EntityKind.PERSON and name[0] not in SURNAMES else kind
         i = j
     return tuple(Entity(t, k) for t, k in found.items())
 

@@ -54,6 +54,19 @@ def _of_year(years: set[str], sentence: str) -> bool:
     return not printed or any(lo <= int(y) <= hi for y in years for lo, hi in printed)
 
 
+_ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)")
+
+
+def _number(numeral: str) -> int:
+    return int(numeral) if numeral.isdigit() else "一二三四五六七八九十".index(numeral) + 1 if len(numeral) == 1 else -1
+
+
+def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
+    """Whether a sentence may speak of the season or round asked (第三季): it prints that one, or none of its kind."""
+    printed = {(_number(n), kind) for n, kind in _ROUND.findall(squash(sentence))}
+    return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
+
+
 def verify(question: Question, evidence: list[Sentence], candidates: list[Candidate], articles: list[str],
            config: AnswerConfig) -> Verdict:
     """`articles`: the squashed text of the article each retrieved passage comes from, by passage index."""
@@ -62,10 +75,12 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # counted in another town's report): a candidate's own article must mention every name asked about.
         candidates = [c for c in candidates if c.sentence.passage >= len(articles)
                       or not absent_entities(question, [articles[c.sentence.passage]])]
-        # A figure of another year does not answer (2018年……多少名 is not answered by 2020's count).
+        # A figure of another year, season or round does not answer (2018年……多少名 is not answered by 2020's
+        # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
-        if years:
-            candidates = [c for c in candidates if _of_year(years, c.sentence.text)]
+        rounds = {(_number(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
+        candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text))
+                      and _of_round(rounds, c.sentence.text)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

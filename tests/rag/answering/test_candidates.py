@@ -243,3 +243,8 @@ def test_a_kind_of_place_is_no_place_name():
 def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_enterprise():
     found = extract(analyse("摄影比赛是和哪家企业联办的？"), _sentences("福建龙溪轴承（集团）股份有限公司联办"))
     assert found[0].text == "福建龙溪轴承（集团）股份有限公司" and found[0].tied
+
+
+def test_the_unit_a_place_belongs_to_is_read_from_its_printed_chain():
+    sentence = "共和乡拉科村文明实践站设立了凝心超市。"
+    assert extract(analyse("拉科村属于乐都区哪个乡？"), _sentences(sentence))[0].text == "共和乡"

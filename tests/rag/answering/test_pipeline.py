@@ -104,6 +104,9 @@ def test_who_a_person_is_is_the_post_beside_the_name_in_a_passage_or_in_a_signat
     source = signed.engine.snapshot().store.source_text(byline.doc_id)
     assert source[byline.start:byline.end] == "中共北京海淀区委副书记 张旗" and byline.chunk_id.endswith("#byline")
     assert a.text.startswith("张旗是中共北京海淀区委副书记[1]，《新时代文明实践中心建设的“海淀路径”探索》[1]")
+    # asked for the post of an article's author: the post the signature prints
+    a = signed.ask("《新时代文明实践中心建设的“海淀路径”探索》作者担任什么职务？").answer
+    assert not a.refused and a.short_answer.text == "中共北京海淀区委副书记" and "张旗" in a.text
     # the title the question gives only says which 张旗: the signature still answers
     a = signed.ask("写《新时代文明实践中心建设的“海淀路径”探索》的张旗是什么职务？").answer
     assert not a.refused and a.short_answer.text == "中共北京海淀区委副书记"

@@ -130,7 +130,7 @@ def test_a_question_without_an_interrogative_is_other():
     ("关于白银市文明实践中心的报道是谁写的？", True), ("这篇文章的作者是谁", True), ("哪位记者报道了潮州的小景观？", True),
     ("介绍嘉峪关的稿件由谁撰写？", True), ("白银市那篇报道的摄影记者是谁？", False), ("杨澜是谁？", False),
     ("白银市上传了多少条信息？", False), ("《文明实践在守正创新中“聚势蝶变”》这篇报道的记者是哪几位？", True),
-    ("那篇报道的摄影记者是哪位？", False)])
+    ("那篇报道的摄影记者是哪位？", False), ("《文明实践在守正创新中“聚势蝶变”》是哪两位记者写的？", True)])
 def test_a_question_asking_who_wrote_an_article_is_told_apart(text, asks):
     assert analyse(text).asks_author is asks
 
@@ -191,3 +191,21 @@ def test_colloquial_words_are_read_as_their_standard_forms():
 def test_a_role_ending_in_a_surname_character_is_no_name():
     q = analyse("山西省委宣传部副部长、兼任省文明办主任的是哪位？")  # 主任的: no person 任的
     assert q.answer_type is AnswerType.PERSON and not [e for e in q.entities if e.kind is EntityKind.PERSON]
+
+
+@pytest.mark.parametrize("text, names", [
+    ("李新春讲话里要求打通的“五大平台”分别是什么？", [("李新春", EntityKind.PERSON)]),  # 李/nr 新春/ns
+    ("成都市总工会征集令里的作品分哪几个组别？", [("成都市总工会", EntityKind.ORGANIZATION)]),  # 令里/nrt: no surname
+])
+def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
+    assert [(e.text, e.kind) for e in analyse(text).names if e.kind is not EntityKind.TITLE] == names
+
+
+@pytest.mark.parametrize("text, unit, focus", [
+    ("曲靖全市建成的新时代文明实践所有多少个", "个", "实践所"),  # 所有 read across 实践所 + 有
+    ("海淀区联合了几所高校的马克思主义学院？", "所", "高校"),  # the counted noun stands before 的
+    ("嘉峪关印发的那个三年行动计划全称是什么？", None, "三年行动计划"),
+])
+def test_the_counted_or_named_noun(text, unit, focus):
+    q = analyse(text)
+    assert q.unit == unit and q.focus == focus

@@ -85,3 +85,11 @@ def test_a_figure_of_another_year_does_not_answer():
     # a span of years holds the year asked
     sentence = "2019年至2021年，曲靖评选文明市民971名。"
     assert _verify("2020年曲靖评选了多少名文明市民？", sentence, articles=(squash(sentence),)).best.text == "971名"
+
+
+def test_a_figure_of_another_season_does_not_answer():
+    sentence = "新思汇第一季13讲已全部完成，第二季将面向青年群体。"
+    article = squash(sentence)
+    assert _verify("新思汇第三季准备推出多少讲？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("新思汇第一季推出了多少讲？", sentence, articles=(article,)).best.text == "13讲"
+    assert _verify("新思汇一共推出了多少讲？", sentence, articles=(article,)).best.text == "13讲"
