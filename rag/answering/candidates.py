@@ -89,7 +89,8 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
-    return sorted(found, key=lambda c: -c.score)
+    # equal scores: the longer span, the more specific (四川省成都市劳动人民文化宫 over 四川省成都市)
+    return sorted(found, key=lambda c: (-round(c.score, 6), c.start - c.end))
 
 
 _CONTEXT = 0.9  # share of a neighbouring sentence's score a sentence inherits

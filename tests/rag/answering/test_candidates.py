@@ -248,3 +248,9 @@ def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_ente
 def test_the_unit_a_place_belongs_to_is_read_from_its_printed_chain():
     sentence = "共和乡拉科村文明实践站设立了凝心超市。"
     assert extract(analyse("拉科村属于乐都区哪个乡？"), _sentences(sentence))[0].text == "共和乡"
+
+
+def test_of_two_equally_good_places_the_more_specific_answers():
+    sentence = "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。"
+    found = extract(analyse("成都市总工会的脱贫攻坚采风行活动在哪儿启动的？"), _sentences(sentence))
+    assert found[0].text == "四川省成都市劳动人民文化宫"
