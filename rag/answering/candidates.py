@@ -48,7 +48,7 @@ _DATE = re.compile(
     rf"(?:19|20)[0-9]{{2}}[—\-－~至到](?:19|20)[0-9]{{2}}年|{_YEAR}(?:[—\-－~至到]{_YEAR})?(?:[0-9]{{1,2}}月(?:[0-9]{{1,2}}日)?)?|(?:今年|去年|明年)?[0-9]{{1,2}}月[0-9]{{1,2}}日|"
     rf"(?:今年|去年|明年)?[0-9]{{1,2}}月(?:份|初|底|中旬|上旬|下旬)?|[0-9]{{1,2}}[:：][0-9]{{2}}|[0-9]{{1,2}}点半?|"
     r"(?:每周|星期|周)[一二三四五六日天]")
-_ASKS_DAY = re.compile(r"哪一?天|几号|几日|哪日|几月几")
+_ASKS_DAY = re.compile(r"哪一?天|几号|几日|哪日|几月几|日期")
 _TITLE = re.compile(r"《[^》]{1,80}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
@@ -186,8 +186,8 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
                 and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
                 and numeric_value(m.group(0)) is not None and not _inside_quotes(text, *m.span())
                 and text[m.start() - 1: m.start()] != "第"]  # 第二期 is which, not how many
-    if kind is AnswerType.DATE:
-        spans = [m.span() for m in _DATE.finditer(text)]
+    if kind is AnswerType.DATE:  # 星期二 in “清和星期二” is a name, not a day
+        spans = [m.span() for m in _DATE.finditer(text) if not _inside_quotes(text, *m.span())]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
             spans = [(a, b) for a, b in spans if re.search("[日号]$", text[a:b])]
         return spans
@@ -412,6 +412,8 @@ def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
     return a
 
 
+_ORDINAL_WORD = re.compile(rf"第?[{_CN_DIGITS}0-9]+")
+_NAME_AFTER = re.compile(f"(?:{ORG_SUFFIX}|[{CJK}]{{1,4}}(?:{ORG_SUFFIX}))")
 _BRACKETED_PART = re.compile(f"[（(][{CJK}]{{1,4}}[）)][{CJK}]")
 _ADMIN_WORD = re.compile(f"(?:{ADMIN_SUFFIX})")
 _ADMIN_UNIT = re.compile(f"[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市)")
@@ -451,6 +453,8 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
                 if chain:  # jieba cuts small places apart (金江/ns 乡庙/n 下/f 村/n): an admin chain is read whole
                     runs.append((start, chain.end()))
             continue
+        if start is not None and _ORDINAL_WORD.fullmatch(word) and _NAME_AFTER.match(text, b):
+            continue  # 凯里市第十三幼儿园: an ordinal inside a name
         if start is not None and word in ("（", "(") and _BRACKETED_PART.match(text, a):
             bracket = True  # 福建龙溪轴承（集团）股份有限公司: a bracketed part inside a name
             continue

@@ -239,6 +239,14 @@ def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_ente
     ("拉科村属于乐都区哪个乡？", "共和乡拉科村文明实践站设立了凝心超市。", "共和乡"),  # the unit a place belongs to, read from its printed chain
     ("成都市总工会的脱贫攻坚采风行活动在哪儿启动的？", "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。", "四川省成都市劳动人民文化宫"),  # of two places scored alike, the more specific
     ("“最牵挂的你”采风行活动是在什么地方启动的？", "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。", "四川省成都市劳动人民文化宫"),  # a place inside a quoted name is no venue
+    ("“我与党旗合个影”活动是凯里哪所幼儿园搞的？", "贵州省凯里市第十三幼儿园近期开展了“我与党旗合个影”活动。", "第十三幼儿园"),  # an ordinal inside a name
+    ("西宁市巩固深化全国文明城市创建工作推进会的具体日期是？",  # 日期 asks for a day, not a year
+     "8月10日，西宁市召开会议，通报2019年全国文明城市年度测评情况，部署巩固深化全国文明城市创建工作推进。", "8月10日"),
 ])
 def test_the_best_candidate_is_the_one_asked_for(question, sentence, expected):
     assert extract(analyse(question), _sentences(sentence))[0].text == expected
+
+
+def test_a_weekday_inside_a_quoted_name_is_no_date():
+    sentence = "长桥街道推出“清和星期二”，打造文明实践市集。"
+    assert extract(analyse("“实践汇”第二季是什么时候启动的？"), _sentences(sentence)) == []
