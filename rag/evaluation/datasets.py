@@ -33,6 +33,10 @@ class Question:
             raise ValueError(f"question {self.id} is empty")
         if self.answerable and not (self.evidence or self.relevant_ids):
             raise ValueError(f"question {self.id} is answerable but has no evidence and no judgements")
+        for field_name in ("evidence", "short_answers"):
+            bad = [v for v in getattr(self, field_name) if not isinstance(v, str)]
+            if bad:
+                raise ValueError(f"question {self.id}: {field_name} must be a list of strings, found {bad[0]!r}")
 
 
 @dataclass(frozen=True)
