@@ -12,6 +12,7 @@ import cn2an
 from rag.answering.evidence import Sentence
 from rag.answering.question import (
     ADMIN_SUFFIX,
+    EVERY_PLACE,
     MEASURE_UNITS,
     MONEY_UNITS,
     ORG_SUFFIX,
@@ -417,20 +418,17 @@ _NAME_AFTER = re.compile(f"(?:{ORG_SUFFIX}|[{CJK}]{{1,4}}(?:{ORG_SUFFIX}))")
 _BRACKETED_PART = re.compile(f"[（(][{CJK}]{{1,4}}[）)][{CJK}]")
 _ADMIN_WORD = re.compile(f"(?:{ADMIN_SUFFIX})")
 _ADMIN_UNIT = re.compile(f"[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市)")
-_ADMIN_CHAIN = re.compile(f"(?:[{CJK}]{{1,4}}?(?:街道|社区|新村|乡|镇|村|县|区|市))+")
+_ADMIN_CHAIN = re.compile(f"(?:{_ADMIN_UNIT.pattern})+")
 
 
 def _common_noun(question: Question, text: str) -> bool:
     """辖区, 居民区, 志愿者团队, 行政村: dictionary nouns name no particular place or body."""
     if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION, AnswerType.PERSON):
         return False
-    if question.answer_type is not AnswerType.PERSON and (_word_tag(text) in ("n", "s", "r") or _EVERY.match(text)):
+    if question.answer_type is not AnswerType.PERSON and (_word_tag(text) in ("n", "s", "r") or EVERY_PLACE.match(text)):
         return True  # a kind of place in the dictionary (行政村, 试点县, 开发区), where names are ns or absent
     tokens = _tokens(text)
     return all(flag in ("n", "vn") and _jieba_freq(word) >= 100 for _, _, word, flag in tokens)
-
-
-_EVERY = re.compile("全[省市区县乡镇村]|.*各")  # 全乡各行政村: every place of a kind, none in particular
 
 
 def _word_tag(word: str) -> str | None:

@@ -31,8 +31,8 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
     best_score = evidence[0].score
     distinct, seen = [], set()
     for s in evidence:  # two passages that overlap hold the same sentence: it is said once
-        if squash(s.text) not in seen:
-            seen.add(squash(s.text))
+        if (key := squash(s.text)) not in seen:
+            seen.add(key)
             distinct.append(s)
     chosen = [s for s in distinct if s.score >= best_score - config.keep_within][: config.max_sentences]
     if not question.typed:  # a list or a description goes on past ；and ：to the end of its sentence

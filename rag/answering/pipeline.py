@@ -124,12 +124,12 @@ class QuestionAnswerer:
         hits = result.hits
         t = time.perf_counter()
         evidence = score_sentences(text, hits, self.sentence_embedder, self.config)
-        articles = self._article_texts(hits)
-        if not question.typed:  # a headline or a sponsor's box printed alone describes nothing: no material
-            evidence = [s for s in evidence if hits[s.passage].chunk.title != PAGE_TEXT]
-            articles = ["" if h.chunk.title == PAGE_TEXT else a for h, a in zip(hits, articles)]
+        # a headline or a sponsor's box printed alone describes nothing: no material for an untyped question
+        aside = set() if question.typed else {i for i, h in enumerate(hits) if h.chunk.title == PAGE_TEXT}
+        evidence = [s for s in evidence if s.passage not in aside]
         timings["evidence"] = _ms(t)
         t = time.perf_counter()
+        articles = ["" if i in aside else a for i, a in enumerate(self._article_texts(hits))]
         candidates = extract(question, evidence)
         verdict = verify(question, evidence, candidates, articles, self.config)
         credit = self._credit(question, hits) if question.asks_photographer else None

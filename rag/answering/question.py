@@ -389,11 +389,12 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
     return tuple(Entity(t, k) for t, k in found.items())
 
 
-_EVERY_PLACE = re.compile(f"[各全本该每](?:{ADMIN_SUFFIX})+$")  # 各县区, 全市: no place in particular
+# 各县区, 全市, 全乡各行政村: every place of a kind, none in particular (全州县 is one)
+EVERY_PLACE = re.compile("[各全本该每](?:省|市|区|县|乡|镇|村|街道|社区)+$|.*各")
 
 
 def _name_kind(word: str, flag: str) -> EntityKind | None:
-    if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word) or _EVERY_PLACE.match(word):
+    if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word) or EVERY_PLACE.match(word):
         return None
     if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word) \
             and not (flag.startswith("nr") and len(word) <= 3 and word[0] in SURNAMES):  # 张旗/nr is a person
