@@ -67,6 +67,23 @@ def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
     return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
 
 
+# When something starts and when it ends are different dates: asked when a call for works closes (截止), the
+# date it was launched (启动) does not answer.
+_STARTS = re.compile("启动|开幕|开始|开展|举行|召开|成立|开通|启用|揭牌|挂牌|发布|开工|开放")
+_ENDS = re.compile("截止|结束|闭幕|落幕|收官|完成|竣工|到期")
+
+
+def _of_event(question: Question, candidate: Candidate) -> bool:
+    """Whether a date stands in a sentence about the end (or the start) of something, as the question asks."""
+    if question.answer_type is not AnswerType.DATE:
+        return True
+    q, sentence = squash(question.text), squash(candidate.sentence.text)
+    for asked, other in ((_ENDS, _STARTS), (_STARTS, _ENDS)):
+        if asked.search(q) and not other.search(q) and not asked.search(sentence) and other.search(sentence):
+            return False
+    return True
+
+
 def verify(question: Question, evidence: list[Sentence], candidates: list[Candidate], articles: list[str],
            config: AnswerConfig) -> Verdict:
     """`articles`: the squashed text of the article each retrieved passage comes from, by passage index."""
@@ -80,7 +97,7 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
         rounds = {(_number(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
         candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text))
-                      and _of_round(rounds, c.sentence.text)]
+                      and _of_round(rounds, c.sentence.text) and _of_event(question, c)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

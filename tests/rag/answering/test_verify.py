@@ -93,3 +93,12 @@ def test_a_figure_of_another_season_does_not_answer():
     assert _verify("新思汇第三季准备推出多少讲？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
     assert _verify("新思汇第一季推出了多少讲？", sentence, articles=(article,)).best.text == "13讲"
     assert _verify("新思汇一共推出了多少讲？", sentence, articles=(article,)).best.text == "13讲"
+
+
+def test_the_date_something_started_does_not_say_when_it_ends():
+    sentence = "8月11日，采风行活动在成都市劳动人民文化宫启动，并面向全国征集作品。"
+    article = squash(sentence)
+    assert _verify("采风行作品征集什么时候截止？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("采风行活动是什么时候启动的？", sentence, articles=(article,)).best.text == "8月11日"
+    ended = "征集活动于10月31日截止。"
+    assert _verify("作品征集什么时候截止？", ended, articles=(squash(ended),)).best.text == "10月31日"
