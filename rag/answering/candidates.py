@@ -43,6 +43,7 @@ _QUANTITY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNIT
                        rf"{_DIGITS}(?:多|余)?[万亿](?:多|余)?")  # 50余万: a large count printed without its unit
 _ORDINAL = re.compile(rf"第(?:{_DIGITS}|[{_CN_DIGITS}]+)(?:{MEASURE_UNITS})?")
 _GRADE = re.compile(rf"(?:[{_CN_DIGITS}特]|[0-9]+)等奖")
+_AWARD = re.compile(rf"(?:团体|个人|集体)?(?:[{_CN_DIGITS}特]等奖|金奖|银奖|铜奖|优秀奖|最佳[{CJK}]{{1,6}}奖)|“[^”]{{2,20}}奖”|《[^》]{{2,20}}奖》")
 _MONEY = re.compile(rf"(?:近|约|超过|逾|共|达)?{_NUMBER}(?:{MONEY_UNITS})")
 _YEAR = r"(?:(?:19|20)[0-9]{2}|[〇零一二三四五六七八九]{4})年"
 _DATE = re.compile(
@@ -192,6 +193,8 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
             spans = [(a, b) for a, b in spans if re.search("[日号]$", text[a:b])]
         return spans
+    if kind is AnswerType.WORK and (question.focus or "").endswith(("奖", "奖项")):  # 什么团体奖: 团体二等奖
+        return [m.span() for m in _AWARD.finditer(text)]
     if kind is AnswerType.WORK:
         return [m.span() for m in _TITLE.finditer(text)]
     if kind is AnswerType.PERSON:

@@ -126,7 +126,7 @@ _ORG_WORDS = ("中心|单位|部门|机构|组织|协会|学校|大学|中学|�
               "媒体|平台|基金会|社团|工会|队伍|志愿队|服务队")
 _PLACE_WORDS = ("地方|城市|省|市|区|县|镇|乡|村|街道|社区|小区|国家|地区|场所|场馆|地点|位置|会场|基地|"
                 "公园|广场|景区|馆")
-_WORK_WORDS = "电影|影片|歌|歌曲|书|图书|作品|节目|戏|剧|剧目|故事|文章|展览|展|活动|品牌|口号|主题|栏目|课程|名字|名称"
+_WORK_WORDS = "电影|影片|歌|歌曲|书|图书|作品|节目|戏|剧|剧目|故事|文章|展览|展|活动|品牌|口号|主题|栏目|课程|名字|名称|奖项|奖"
 
 # (pattern, type): tried in order; the first that matches decides. Patterns see the question without spaces.
 _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t in [

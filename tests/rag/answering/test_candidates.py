@@ -242,6 +242,7 @@ def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_ente
     ("“我与党旗合个影”活动是凯里哪所幼儿园搞的？", "贵州省凯里市第十三幼儿园近期开展了“我与党旗合个影”活动。", "第十三幼儿园"),  # an ordinal inside a name
     ("西宁市巩固深化全国文明城市创建工作推进会的具体日期是？",  # 日期 asks for a day, not a year
      "8月10日，西宁市召开会议，通报2019年全国文明城市年度测评情况，部署巩固深化全国文明城市创建工作推进。", "8月10日"),
+    ("曲靖在学习竞赛里拿了什么团体奖？", "曲靖在“学习强国”学习竞赛中获得团体二等奖，荣获省委、省政府嘉奖。", "团体二等奖"),  # an award
 ])
 def test_the_best_candidate_is_the_one_asked_for(question, sentence, expected):
     assert extract(analyse(question), _sentences(sentence))[0].text == expected
