@@ -252,8 +252,8 @@ def _answer_type(q: str) -> AnswerType:
 
 def _unit(q: str) -> str | None:
     m = _UNIT_AFTER.search(q)
-    if m:
-        return m.group(1)
+    if m:  # 几个人 counts people: 1063人, not a count in 个
+        return "人" if m.group(1) == "个" and q[m.end(): m.end() + 1] == "人" else m.group(1)
     for cue, units in _HOW_MUCH.items():
         if cue in q:
             return units
@@ -284,6 +284,9 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
             and re.fullmatch(f"(?:{_PLACE_WORDS}|{_ORG_WORDS}|{ADMIN_SUFFIX})", tokens[i][0]) \
             and tokens[i][0] not in _GENERIC_FOCUS:
         return tokens[i][0]  # 哪个村 (村/zg), 哪个城市 (城市/ns): the kind asked for, whatever its tag
+    if answer_type is AnswerType.PLACE and i < len(tokens) and len(tokens[i][0]) == 2 \
+            and re.fullmatch(f"(?:{ADMIN_SUFFIX})", tokens[i][0][0]) and tokens[i + 1: i + 2] == [("的", "uj")]:
+        return tokens[i][0][0]  # 哪个区办的, 哪个村拍的: jieba glues the kind to the verb after it
     after = re.sub(r"^[首部本位个支家座条名份篇](?=.)", "", (answer_type in (AnswerType.NUMBER, AnswerType.MONEY) and _tail(tokens[i:])) or _phrase(tokens[i:], verbs=True))  # 哪首歌 -> 歌
     if after and after in _GENERIC_FOCUS:
         return None

@@ -107,6 +107,9 @@ def test_who_a_person_is_is_the_post_beside_the_name_in_a_passage_or_in_a_signat
     # asked for the post of an article's author: the post the signature prints
     a = signed.ask("《新时代文明实践中心建设的“海淀路径”探索》作者担任什么职务？").answer
     assert not a.refused and a.short_answer.text == "中共北京海淀区委副书记" and "张旗" in a.text
+    # the author named as the source of a figure: his byline makes him present
+    a = signed.ask("张旗在文章里说海淀全区注册志愿者有多少人？").answer
+    assert not a.refused and a.short_answer.text == "近91万人"
     # the title the question gives only says which 张旗: the signature still answers
     a = signed.ask("写《新时代文明实践中心建设的“海淀路径”探索》的张旗是什么职务？").answer
     assert not a.refused and a.short_answer.text == "中共北京海淀区委副书记"

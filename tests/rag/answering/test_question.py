@@ -205,6 +205,9 @@ def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
 @pytest.mark.parametrize("text, unit, focus", [
     ("曲靖全市建成的新时代文明实践所有多少个", "个", "实践所"),  # 所有 read across 实践所 + 有
     ("海淀区联合了几所高校的马克思主义学院？", "所", "高校"),  # the counted noun stands before 的
+    ("龙传人队伍几个人？", "人", "龙传人队伍"),  # 几个人 counts in 人
+    ("观摩推进会是在哪个区办的？", None, "区"),  # 区办/n: the kind, glued to the verb after it
+    ("那张照片是在哪个村拍的？", None, "村"),
     ("嘉峪关印发的那个三年行动计划全称是什么？", None, "三年行动计划"),
 ])
 def test_the_counted_or_named_noun(text, unit, focus):
