@@ -13,6 +13,8 @@ from rag.answering.evidence import Sentence
 from rag.answering.question import AnswerType, Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
 from rag.answering.verify import Verdict, squash
+from rag.ingest.chunking import sentences
+from rag.text.clean import CJK
 from rag.types import Hit
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -39,6 +41,8 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
         grown = [_continued(s, evidence, hits[s.passage].chunk.text) for s in chosen]
         chosen = [s for i, s in enumerate(grown) if not any(o.passage == s.passage and o.start <= s.start
                                                               and s.end <= o.end for o in grown[:i])]
+        items = _items(question, hits, hits[chosen[0].passage].chunk.article_id)
+        chosen += [s for s in items if not any(squash(s.text) in squash(c.text) for c in chosen)]
     short = None
     if verdict.best is not None:
         lead = verdict.best.sentence
@@ -49,6 +53,31 @@ def extractive(question: Question, hits: list[Hit], evidence: list[Sentence], ve
     text = (f"{short.text}。" if short else "") + "".join(parts)
     return Answer(text=text, citations=tuple(_citations(chosen, hits)), refused=False, evidence=best_score,
                   question=question, short_answer=short)
+
+
+# “五个课堂”分别是什么: the items of an enumeration the question names, each printed as a quoted name ending in
+# its noun (打造党史学习“集中课堂”。), often one per paragraph, across the passages found.
+_ENUMERATION = re.compile(f"([两二三四五六七八九十])(?:个|大|项|种|类|条)([{CJK}]{{1,4}})")
+
+
+def _items(question: Question, hits: list[Hit], article_id: str) -> list[Sentence]:
+    """The sentences of the article's passages that name the enumeration's items (“集中课堂” for “五个课堂”), in
+    the passages' order, one per item, as many as the enumeration counts; none unless two are found."""
+    m = _ENUMERATION.search(question.text)
+    if m is None:
+        return []
+    count = 2 if m.group(1) == "两" else "二三四五六七八九十".index(m.group(1)) + 2
+    noun = m.group(2)
+    found: dict[str, Sentence] = {}
+    for i, hit in enumerate(hits):
+        if hit.chunk.article_id != article_id:
+            continue
+        text = hit.chunk.text
+        for a, b in sentences(text):
+            for name in re.findall(f"“([{CJK}]{{1,8}}{noun})”", text[a:b]):
+                if not _ENUMERATION.fullmatch(name) and name not in found and len(found) < count:
+                    found[name] = Sentence(i, a, b, text[a:b], 0.0)
+    return list(dict.fromkeys(found.values())) if len(found) >= 2 else []
 
 
 _GOES_ON = ("；", ";", "：", ":")

@@ -68,3 +68,18 @@ def test_a_description_goes_on_past_semicolons_to_the_end_of_its_sentence():
     a = extractive(analyse("白银市的“五项”治理要治理哪些问题？"), hits, evidence, Verdict(None), AnswerConfig())
     assert a.text.startswith(text[: text.index("。") + 1] + "[1]") and "不文明祭祀。[1]另起一句" not in a.text
     assert a.citations[0].highlight == (0, text.index("。") + 1)
+
+
+def test_the_items_of_an_enumeration_are_gathered_from_the_articles_passages():
+    texts = ["广汉市委党校着力打造多层次的“五个课堂”。创新主体班培训方式打造党史学习“集中课堂”。",
+             "运用现代多媒体打造党史学习教育“线上课堂”。依托红色资源打造党史学习教育“红色课堂”。",
+             "平城区打造“领导课堂”，推动党史学习。"]  # another article's 课堂
+    hits = [Hit(Chunk(f"c{i}", "d.txt", f"d.txt#{0 if i < 2 else 1}", "广汉", t, 0, len(t), i), 1.0 - i / 10, 0.9, 1.0)
+            for i, t in enumerate(texts)]
+    lead = Sentence(0, 0, texts[0].index("。") + 1, texts[0][: texts[0].index("。") + 1], 0.9)
+    a = extractive(analyse("广汉市委党校打造的“五个课堂”分别是什么？"), hits, [lead], Verdict(None), AnswerConfig())
+    assert all(f"“{n}课堂”" in a.text for n in ("集中", "线上", "红色")) and "领导课堂" not in a.text
+    assert [c.n for c in a.citations] == [1, 2]
+    # no enumeration asked: nothing gathered
+    a = extractive(analyse("广汉市委党校打造了什么课堂？"), hits, [lead], Verdict(None), AnswerConfig())
+    assert "线上课堂" not in a.text
