@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cn2an
 
@@ -24,6 +25,9 @@ from rag.answering.question import (
 )
 from rag.text.analyzers import bigrams
 from rag.text.clean import CJK
+
+
+Tokens = tuple[tuple[int, int, str, str], ...]  # (start, end, word, jieba's tag) of a sentence
 
 
 @dataclass(frozen=True)
@@ -285,7 +289,7 @@ def _roles(question: Question, text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _run_before(text: str, tokens: list[tuple[int, int, str, str]], people: list[tuple[int, int]], at: int) -> int:
+def _run_before(text: str, tokens: Tokens, people: list[tuple[int, int]], at: int) -> int:
     """Where the run of nouns that ends at the name starts (at the name itself if none does). Another person's
     name ends the run (市委副书记李新春、省委宣传部副部长张峻: the second role only)."""
     start, after = at, None  # `after`: the token the run took last, the one following this
@@ -315,7 +319,7 @@ def _tailed_runs(text: str, tail: re.Pattern) -> list[tuple[int, int]]:
     return [s for s in (_to_tail(text, run, tail, tokens) for run in _name_runs(text)) if s]
 
 
-def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern, tokens: list[tuple[int, int, str, str]]
+def _to_tail(text: str, run: tuple[int, int], tail: re.Pattern, tokens: Tokens
              ) -> tuple[int, int] | None:
     """The run up to its last place or organisation word: 成都市劳动人民文化宫启动 -> 成都市劳动人民文化宫. It ends
     where a word ends (城市社区 gives no 城市社), on a suffix that is not the end of a common word (人民城市 is
@@ -344,12 +348,13 @@ def _unit_fits(unit: str | None, quantity: str) -> bool:
     return any(unit in group and any(quantity.endswith(u) for u in group) for group in _UNIT_GROUPS)
 
 
-def _tokens(text: str) -> list[tuple[int, int, str, str]]:
+@lru_cache(maxsize=4096)  # a sentence is cut once, however many rules read its words (people, runs, roles)
+def _tokens(text: str) -> Tokens:
     out, pos = [], 0
     for w in posseg().cut(text):
         out.append((pos, pos + len(w.word), w.word, w.flag))
         pos += len(w.word)
-    return out
+    return tuple(out)
 
 
 _BODY_END = re.compile("(?:办|委|局|厅)$")  # 文明办/nr is a body, not a person
@@ -442,7 +447,7 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
     runs, start, end, bracket = [], None, None, False
-    for a, b, word, flag in _tokens(text) + [(len(text), len(text), "", "x")]:
+    for a, b, word, flag in (*_tokens(text), (len(text), len(text), "", "x")):
         # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it
         if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word)) and word not in _RUN_BREAK \
                 and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from rag.answering.bylines import Byline, Credit
+from rag.answering.candidates import numeric_value
 from rag.answering.evidence import Sentence
 from rag.answering.question import AnswerType, Question
 from rag.answering.types import REFUSAL, Answer, AnswerConfig, Citation, ShortAnswer
@@ -66,8 +67,7 @@ def _items(question: Question, hits: list[Hit], article_id: str) -> list[Sentenc
     m = _ENUMERATION.search(question.text)
     if m is None:
         return []
-    count = 2 if m.group(1) == "两" else "二三四五六七八九十".index(m.group(1)) + 2
-    noun = m.group(2)
+    count, noun = int(numeric_value(m.group(1))), m.group(2)
     found: dict[str, Sentence] = {}
     for i, hit in enumerate(hits):
         if hit.chunk.article_id != article_id:

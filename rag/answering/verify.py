@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rag.answering.candidates import Candidate
+from rag.answering.candidates import Candidate, numeric_value
 from rag.answering.evidence import Sentence
 from rag.answering.question import AnswerType, Entity, EntityKind, Question
 from rag.answering.types import REFUSAL, AnswerConfig, RefusalReason
@@ -57,13 +57,9 @@ def _of_year(years: set[str], sentence: str) -> bool:
 _ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)")
 
 
-def _number(numeral: str) -> int:
-    return int(numeral) if numeral.isdigit() else "一二三四五六七八九十".index(numeral) + 1 if len(numeral) == 1 else -1
-
-
 def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
     """Whether a sentence may speak of the season or round asked (第三季): it prints that one, or none of its kind."""
-    printed = {(_number(n), kind) for n, kind in _ROUND.findall(squash(sentence))}
+    printed = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(sentence))}
     return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
 
 
@@ -95,7 +91,7 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # A figure of another year, season or round does not answer (2018年……多少名 is not answered by 2020's
         # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
-        rounds = {(_number(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
+        rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
         candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)]
         missing = absent_entities(question, articles)
