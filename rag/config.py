@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     ann_kind: Literal["ivf", "hnsw"] = Field("ivf", description="how segments above ann_threshold are built: IVF over "
                                              "8-bit codes re-scored in fp32, or HNSW (segments keep the kind they have)")
     seal_at: int = Field(20_000, ge=1, description="new chunks searched exactly in memory before being sealed into a segment")
+    lexicon_batch: int = Field(100, ge=1, description="new chunks searched lexically from memory before their tokens are committed to the lexicon")
 
     # search backend: the embedded index directory (default), or a Milvus collection (Lite path or server URL)
     backend: Literal["embedded", "milvus"] = "embedded"

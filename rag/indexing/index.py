@@ -12,8 +12,8 @@ is the document's rows and vectors, not a copy of the index. A reader sees a doc
 committed write is durable (WAL, synchronous=FULL), and readers are never blocked by the writer. New chunks
 are searched exactly from memory until there are enough of them to seal into a segment file; deleted chunks
 of sealed segments are tombstones that searches exclude at once and merges drop (`merging.py`). A written
-chunk's tokens commit to the tantivy lexicon just before the store commits the chunk
-(`lexical.writes.add_document`). One writer at a time (an advisory file lock). An index in the older layout
+chunk's tokens are fresh rows, searched from memory, until a batch of them commits to the tantivy lexicon
+(`lexical.fresh`, `lexical.writes.flush`). One writer at a time (an advisory file lock). An index in the older layout
 (`current -> builds/<id>/`) is taken over on the first write.
 """
 
@@ -39,6 +39,7 @@ from rag.embedders import Embedder
 from rag.indexing import merging
 from rag.indexing.ann import AnnPolicy
 from rag.indexing.lexical import writes
+from rag.indexing.lexical.fresh import FreshRows, LexiconStats
 from rag.indexing.lexical.tantivy_index import TantivyIndex
 from rag.indexing.merging import MergePolicy
 from rag.indexing.segments import Segments, describe
@@ -47,6 +48,7 @@ from rag.indexing.store import (
     DocumentInfo,
     Store,
     embed_text,
+    lexical_terms,
     now,
     sentence_key,
     sentence_texts,
@@ -90,6 +92,7 @@ class Snapshot:
     vectors: Segments
     generation: int
     lexicon: TantivyIndex | None = None
+    fresh: FreshRows = field(default_factory=lambda: FreshRows({}))
     _allowed: dict[Filters, Allowed | None] = field(default_factory=dict, repr=False)
     _allowed_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -117,13 +120,17 @@ class Snapshot:
 
     def lexical(self, terms: list[str], analyzer: str, k: int, filters: Filters | None = None,
                 allowed: Allowed | Sequence[int] | None = None) -> list[tuple[int, float]]:
-        """One analyzer's BM25 leg over the lexicon and the rows in FTS5 (those of an index from before the
-        lexicon, until its first write): the k best (row id, score). `allowed` must be the rows `filters` admit
-        (the lexicon takes row ids, FTS5 filters)."""
+        """One analyzer's BM25 leg over the lexicon, its fresh rows and the rows in FTS5 (those of an index from
+        before the lexicon, until its first write): the k best (row id, score). `allowed` must be the rows
+        `filters` admit (the lexicon and the fresh rows take row ids, FTS5 filters)."""
         found = dict(self.store.lexical_search(terms, analyzer, k, filters))
-        if self.lexicon is not None:
-            for row, score in self.lexicon.search(terms, analyzer, k, allowed):
-                found[row] = max(score, found.get(row, score))  # a crash mid-move can leave a row in both
+        legs = [self.lexicon.search(terms, analyzer, k, allowed)] if self.lexicon is not None else []
+        if len(self.fresh):
+            legs.append(self.fresh.search(terms, analyzer, k, allowed,
+                                          self.lexicon.statistics if self.lexicon is not None else None))
+        for leg in legs:
+            for row, score in leg:
+                found[row] = max(score, found.get(row, score))  # a crash mid-move or mid-flush leaves a row in two
         return sorted(found.items(), key=lambda p: p[1], reverse=True)[:k]
 
     def close(self) -> None:
@@ -178,9 +185,10 @@ class Index:
         """The snapshot itself while nothing was written since; else a new one sharing what did not change."""
         if snapshot.store.generation() == snapshot.generation:
             return snapshot
-        return self._view(snapshot.store, snapshot.vectors, snapshot.lexicon)
+        return self._view(snapshot.store, snapshot.vectors, snapshot.lexicon, snapshot.fresh)
 
-    def _view(self, store: Store, previous: Segments | None, lexicon: TantivyIndex | None) -> Snapshot:
+    def _view(self, store: Store, previous: Segments | None, lexicon: TantivyIndex | None,
+              fresh: FreshRows | None = None) -> Snapshot:
         if lexicon is not None:
             lexicon.reload()
         elif (self.root / LEXICAL_DIR / "meta.json").exists():
@@ -194,9 +202,10 @@ class Index:
                     raise
                 time.sleep(0.05)
                 continue
+            rows = fresh_rows(store, fresh)
             if store.generation() == generation:
                 return Snapshot(self.root, self._manifest(store, segments.describe(), generation), store, segments,
-                                generation, lexicon)
+                                generation, lexicon, rows)
         raise IndexStateError(f"the index at {self.root} kept changing while it was being opened; try again")
 
     def _check_model(self, store: Store) -> None:
@@ -217,7 +226,8 @@ class Index:
                       "passage_prefix": getattr(self.embedder, "passage_prefix", "")},
             "chunker": json.loads(store.get_meta("chunker") or json.dumps(self.chunker.as_dict())),
             "analyzers": ["bigram", "jieba"],
-            "lexical": {"engine": "tantivy", "buffer": "sqlite-fts5"},
+            "lexical": {"engine": "tantivy", "committed_upto": store.lexicon_upto(),
+                        "batch": self.merge_policy.lexicon_batch},
             "vector_index": vectors,
             "merge_policy": asdict(self.merge_policy),
             "counts": {**counts, "vectors": vectors["fresh"] + sum(s["vectors"] - s["tombstones"]
@@ -253,9 +263,13 @@ class Index:
                         store.set_meta("model", self.embedder.name)
                         store.set_meta("chunker", json.dumps(self.chunker.as_dict()))
                         store.set_meta("created_at", now())
+                if store.get_meta("lexicon_upto") is None:  # an index from before fresh rows: all are in it
+                    with store.transaction():
+                        store.set_lexicon_upto(store.last_chunk_id(), LexiconStats())
                 merging.sweep(self.root, store, lexicon)
                 yield store, lexicon
                 writes.forget_deleted(store, lexicon)
+                writes.flush(store, lexicon, self.merge_policy.lexicon_batch)
                 merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy, self.merge_policy)
                 self._stamp(store)
 
@@ -333,10 +347,12 @@ class Index:
                 return merged
 
     def seal(self) -> int | None:
-        """Seal the fresh chunks now, however few (eval/build_archive.py, after loading an archive)."""
+        """Seal the fresh chunks now, however few, and commit the fresh rows to the lexicon
+        (eval/build_archive.py, after loading an archive)."""
         with self._lock():
             with self._writable() as (store, lexicon):
                 merging.sweep(self.root, store, lexicon)
+                writes.flush(store, lexicon, self.merge_policy.lexicon_batch, force=True)
                 sealed = merging.seal(self.root, store, self.embedder.name, self.embedder.dim, self.policy,
                                       self.merge_policy, force=True)
                 self._stamp(store)
@@ -379,7 +395,7 @@ class Index:
                         store.defer_sentences(h for h in hashes if h not in have)
                     if known is not None:
                         store.remove_document(source.doc_id)
-                    writes.add_document(store, lexicon, source, articles, chunks)  # the lexicon commits it
+                    store.add_document(source, articles, chunks)  # its tokens: fresh rows until a flush
                     store.prune_embeddings(self.embedder.name)
                     store.bump_generation()
                 results.append(AddResult(source.doc_id, "replaced" if known else "added", len(articles), len(chunks)))
@@ -478,6 +494,14 @@ class Index:
                 store.prune_embeddings(self.embedder.name)
                 store.bump_generation()
         return [d for d in docs if d is not None]
+
+
+def fresh_rows(store: Store, previous: FreshRows | None = None) -> FreshRows:
+    """The lexicon's fresh rows, tokenized; those a previous snapshot had are not tokenized again."""
+    known = previous.terms if previous is not None else {}
+    rows = store.chunks_after(store.lexicon_upto())
+    return FreshRows({row: known[row] if row in known else lexical_terms(chunk) for row, chunk in rows.items()},
+                     store.lexicon_stats())
 
 
 class CollectionError(ValueError):

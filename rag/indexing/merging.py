@@ -43,12 +43,16 @@ class MergePolicy:
     seal_at: int = 20_000  # fresh chunks searched exactly in memory before they are sealed into a file
     max_deleted: float = 0.2  # share of tombstones at which a segment is rewritten without them
     max_segments: int = 8  # above this, the smallest segments are merged together
+    # fresh rows the lexicon takes in one commit: each reader tokenizes up to this many on opening the index
+    lexicon_batch: int = 100
 
     def __post_init__(self):
         if self.seal_at < 1:
             raise ValueError(f"seal_at must be at least 1, got {self.seal_at}")
         if not 0 < self.max_deleted <= 1:
             raise ValueError(f"max_deleted must be in (0, 1], got {self.max_deleted}")
+        if self.lexicon_batch < 1:
+            raise ValueError(f"lexicon_batch must be at least 1, got {self.lexicon_batch}")
         if self.max_segments < 2:
             raise ValueError(f"max_segments must be at least 2, got {self.max_segments}")
 

@@ -21,6 +21,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from rag.checksums import text_sha256 as text_hash
+from rag.indexing.lexical.fresh import LexiconStats
 from rag.ingest.chunking import sentences
 from rag.ingest.loading import Box, Source
 from rag.text import analyzers
@@ -359,6 +360,20 @@ class Store:
                           "(SELECT min(id) FROM chunks WHERE embed_hash = p.text_hash) LIMIT ?", (limit,))
         return [(r["h"], _chunk(r)) for r in rows]
 
+    def lexicon_upto(self) -> int:
+        """The highest row id the lexicon's last commit covers; the rows above it are fresh (searched from
+        memory, `lexical.fresh`). An index from before fresh rows has all its rows in the lexicon or FTS5."""
+        value = self.get_meta("lexicon_upto")
+        return int(value) if value is not None else self.last_chunk_id()
+
+    def lexicon_stats(self) -> LexiconStats:
+        value = self.get_meta("lexicon_stats")
+        return LexiconStats(**json.loads(value)) if value else LexiconStats()
+
+    def chunks_after(self, rowid: int) -> dict[int, Chunk]:
+        """The chunks with a row id above this one (the fresh rows of the lexicon: at most its batch)."""
+        return {r["id"]: _chunk(r) for r in self._rows("SELECT * FROM chunks WHERE id > ? ORDER BY id", (rowid,))}
+
     def pending_lexical_deletes(self) -> list[int]:
         """Removed rows the lexicon may still hold (cleared once it has dropped them)."""
         return [r["rowid"] for r in self._rows("SELECT rowid FROM lexical_deletes ORDER BY rowid")]
@@ -439,7 +454,9 @@ class Store:
         rows = self.db.execute("SELECT id, segment, embed_hash FROM chunks WHERE doc_id = ?", (doc_id,)).fetchall()
         ids = [r["id"] for r in rows]
         self.db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-        self.db.executemany("INSERT OR IGNORE INTO lexical_deletes VALUES (?)", [(i,) for i in ids])
+        # rows above the lexicon's last commit are not in it (a commit a crash cut short is redone whole)
+        upto = self.lexicon_upto()
+        self.db.executemany("INSERT OR IGNORE INTO lexical_deletes VALUES (?)", [(i,) for i in ids if i <= upto])
         self.db.executemany("INSERT OR IGNORE INTO tombstones VALUES (?, ?)",
                             [(r["id"], r["segment"]) for r in rows if r["segment"] is not None])
         for table in ("chunks", "articles", "sources", "formats", "documents", "pages", "page_lines"):
@@ -558,6 +575,10 @@ class Store:
     def optimize_lexical(self) -> None:
         """Merge FTS5's segments, dropping the postings of deleted rows."""
         self.db.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")
+
+    def set_lexicon_upto(self, rowid: int, stats: LexiconStats) -> None:
+        self.set_meta("lexicon_upto", str(rowid))
+        self.set_meta("lexicon_stats", json.dumps({"rows": stats.rows, "tokens": dict(stats.tokens or {})}))
 
     def clear_lexical_deletes(self, ids: Sequence[int]) -> None:
         self.db.executemany("DELETE FROM lexical_deletes WHERE rowid = ?", [(int(i),) for i in ids])

@@ -56,7 +56,8 @@ class EmbeddedBackend:
         return cls(Index(settings.index_dir, embedder,
                          ChunkerConfig(size=settings.chunk_size,
                                        overlap=min(settings.chunk_overlap, settings.chunk_size - 1)),
-                         AnnPolicy(exact_below=settings.ann_threshold, kind=settings.ann_kind), MergePolicy(seal_at=settings.seal_at)))
+                         AnnPolicy(exact_below=settings.ann_threshold, kind=settings.ann_kind), MergePolicy(seal_at=settings.seal_at,
+                                                    lexicon_batch=settings.lexicon_batch)))
 
     def exists(self) -> bool:
         return self.index.exists()

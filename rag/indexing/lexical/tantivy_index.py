@@ -87,6 +87,12 @@ class TantivyIndex:
         """See what another process (or another object on the directory) committed since."""
         self.index.reload()
 
+    def statistics(self, analyzer: str, terms: Sequence[str]) -> tuple[int, dict[str, int]]:
+        """The committed document count and each term's document frequency in one analyzer's field: what the
+        fresh rows' BM25 counts with its own (`fresh.py`)."""
+        searcher = self.index.searcher()
+        return searcher.num_docs, {t: searcher.doc_freq(analyzer, t) for t in terms}
+
     @property
     def size(self) -> int:
         return self.index.searcher().num_docs

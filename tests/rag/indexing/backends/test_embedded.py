@@ -8,6 +8,7 @@ import numpy as np
 from rag.indexing.backends.embedded import EmbeddedBackend
 from rag.indexing.index import Index
 from rag.indexing.lexical.tantivy_index import TantivyIndex
+from rag.text import analyzers
 from rag.indexing.store import Store, sentence_key, sentence_texts
 from rag.ingest.loading import Source
 from rag.search.retrieval import SearchConfig
@@ -58,20 +59,21 @@ def test_a_server_finishes_what_a_killed_one_left_pending(tmp_path):
     assert Store(tmp_path / "idx" / "store.sqlite3", readonly=True).pending_sentences(10) == []
 
 
-def test_each_document_of_an_import_is_in_the_lexicon_once_it_is_reported(tmp_path):
+def test_each_document_of_an_import_is_found_lexically_once_it_is_reported(tmp_path):
     index = Index(tmp_path / "idx", HashEmbedder())
     seen = []
 
     def progress(_):  # another process's view, as each document is reported
-        reader = Store(tmp_path / "idx" / "store.sqlite3", readonly=True)
-        rows = reader.chunk_rows()
-        fts5 = reader.db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0]
-        seen.append((len(reader.documents()), TantivyIndex(tmp_path / "idx" / "lexical").holds(rows) == set(rows),
-                     fts5))
-        reader.close()
+        snapshot = Index(tmp_path / "idx", HashEmbedder()).open()
+        rows = set(snapshot.store.chunk_rows())
+        held = snapshot.fresh.holds(list(rows)) | (snapshot.lexicon.holds(list(rows)) if snapshot.lexicon else set())
+        n = len(snapshot.store.documents())
+        found = {r for r, _ in snapshot.lexical(analyzers.get("bigram")(f"第{n - 1}篇"), "bigram", 5)}
+        seen.append((n, held == rows, found <= rows and bool(found)))
+        snapshot.close()
 
     index.add([_source(f"d{i}.txt", f"第{i}篇：{TEXT}") for i in range(4)], progress=progress)
-    assert seen == [(1, True, 0), (2, True, 0), (3, True, 0), (4, True, 0)]
+    assert seen == [(1, True, True), (2, True, True), (3, True, True), (4, True, True)]
 
 
 def test_searches_from_any_thread_run_faiss_on_one_thread(tmp_path, monkeypatch):
