@@ -57,18 +57,23 @@ def wal_pages(root: Path) -> tuple[int, int]:
     return len(pages), page_size
 
 
+def new_page(name: str, paras: list[str], start: int) -> Source:
+    """A new page: paragraphs of the seeds in another order from `start` on, 5,000 characters."""
+    text, at = "", start
+    while len(text) < 5000:
+        text += paras[at % len(paras)] + "\n"
+        at += 1
+    return Source(name, text[:5000], hashlib.sha256(text[:5000].encode()).hexdigest(), name)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--model-dir", default=str(REPO / "index" / "models"))
     ap.add_argument("--index-dir", type=Path, help="an existing index to measure on (default: the seeds, built)")
     args = ap.parse_args()
     seeds = [loading.read(p) for p in sorted((REPO / "seeds").glob("*.txt"))]
-    # A new page: paragraphs of the seeds in another order, 5,000 characters.
     paras = [p for s in seeds for p in s.text.split("\n") if len(p) > 40][::-1]
-    text = ""
-    while len(text) < 5000:
-        text += paras.pop(0) + "\n"
-    page = Source("new-page.txt", text[:5000], hashlib.sha256(text[:5000].encode()).hexdigest(), "new-page.txt")
+    page = new_page("new-page.txt", paras, 0)
     with tempfile.TemporaryDirectory() as tmp:
         root = args.index_dir or Path(tmp)
         engine = Engine(Settings(index_dir=root, model_dir=Path(args.model_dir)))
@@ -93,6 +98,20 @@ def main() -> None:
         engine.remove(["new-page.txt"])
         engine.wait()
         rm_s, rm_bytes = time.perf_counter() - t, written() - w0
+        # Other pages one after another until the lexicon takes its batch of fresh rows: what a page costs
+        # with its share of that commit
+        batch, fresh = engine.index.merge_policy.lexicon_batch, len(engine.snapshot().fresh)
+        more, w0 = 0, written()
+        while more == 0 or len(engine.snapshot().fresh):
+            more += 1
+            if more > batch:
+                raise RuntimeError(f"the lexicon took no batch in {batch} pages")
+            engine.add([new_page(f"new-page-{more}.txt", paras, 7 * more)])
+            engine.wait()
+        series_bytes = written() - w0
+        if args.index_dir is not None:
+            engine.remove([f"new-page-{i}.txt" for i in range(1, more + 1)])
+            engine.wait()
     print(f"index size ({root.name if args.index_dir else 'seeds'}, without the model)   {before / 1e6:.2f} MB")
     print(f"add a 5,000-character page              {add_s:.2f} s to acknowledge (searchable: {bool(hits)}), "
           f"sentence vectors {after_s:.2f} s later; {add_bytes / 1e6:.2f} MB written ({add_bytes / before:.2f} x the index), "
@@ -100,6 +119,9 @@ def main() -> None:
     print(f"  a later checkpoint copies {pages} pages of {page_size} bytes into the database "
           f"({pages * page_size / 1e6:.2f} MB; pages rewritten by several writes before it are copied once)")
     print(f"delete it                               {rm_s:.2f} s, {rm_bytes / 1e6:.2f} MB written")
+    print(f"pages added until the lexicon took its batch of {batch} fresh rows ({fresh} before): {more}, "
+          f"{series_bytes / 1e6:.2f} MB written, {series_bytes / more / 1e6:.2f} MB a page "
+          f"({series_bytes / more / before:.2f} x the index)")
 
 
 if __name__ == "__main__":

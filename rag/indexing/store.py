@@ -481,7 +481,9 @@ class Store:
         return rows[0]["value"] if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        # an upsert changes the row in place; OR REPLACE deleted and re-inserted it, writing the key's index too
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                        (key, value))
 
     def generation(self) -> int:
         """A number every committed write raises: readers compare it to know their view is stale."""

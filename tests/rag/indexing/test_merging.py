@@ -116,6 +116,8 @@ def test_a_merge_keeps_its_unfinished_file_from_a_sweep_and_one_merge_runs_at_a_
 def test_merge_policy_validates():
     with pytest.raises(ValueError, match="max_deleted"):
         MergePolicy(max_deleted=0)
+    with pytest.raises(ValueError, match="lexicon_batch must be at least 1, got 0"):
+        MergePolicy(lexicon_batch=0)
 
 
 def test_a_segment_stores_its_rows_by_collection_paper_and_date(tmp_path):
