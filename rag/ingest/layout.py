@@ -31,6 +31,8 @@ _FURNITURE = [
     re.compile(r"联办$|协办$|承办$"),  # sponsored-column tags
     re.compile(f"^[{CJK}]{{1,6}}杯$"),  # 龙轴杯, 片仔癀杯 (sponsor cups)
     re.compile(r"官方微信|微信公众号|扫码|二维码|客户端$|^精神文明网$"),
+    # the page's header: its date and weekday, its editors (7 2023年3月9日 星期四 / 责任编辑：何 静 版式设计：吴昊天)
+    re.compile(r"^[\d\s]*\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*星期[一二三四五六日天]|责任编辑|版式设计|美术编辑"),
 ]
 _CREDIT = re.compile(rf"^(?:(?:本报)?记者\s*)?{_NAME}(?:\s+{_NAME}){{0,4}}\s*摄$")
 _TRAILING_CREDIT = re.compile(rf"\s+(?:{_NAME}\s+){{0,4}}{_NAME}\s*摄$")
@@ -43,6 +45,8 @@ _MARKER = re.compile(r"^(?:本报讯|本报(?:记者|通讯员))")
 _PHOTO_LABEL = re.compile(r"^(?:上图|下图|左图|右图|图为|图片|图：)")  # a caption line of its own
 _PHOTO_NEWS = re.compile(r"图为")  # a picture with its story, printed as an item of its own
 _BULLET = re.compile(r"^[-•·]\s+")
+# A line opening on a quote is speech, unless a name in quotes leads a headline (“老船长”杜德顺：守护长江十二年)
+_QUOTED_LEAD = re.compile(r"^“[^“”]{1,12}”[^“”]")
 # A headline does not end on a particle or conjunction; a line broken mid-sentence often does.
 _NOT_LAST = "的和与及了把对为从将被向或并而且其这那各，、：；"
 _MD_HEADING = re.compile(r"(#{1,6})\s+")
@@ -165,7 +169,7 @@ def _classify(lines: list[_Line]) -> None:
             stands_out = " " in t or t.endswith("——") or abs(len(t) - width) > 2 or prev is None or \
                 prev.kind is not Kind.BODY or nxt is None or bool(next_is_start)
             heading = (after_break or bool(next_is_start)) and stands_out and not re.search("[，。；]", t) and \
-                not t.startswith("“") and not (line.indented and i > 0)
+                (not t.startswith("“") or _QUOTED_LEAD.match(t)) and not (line.indented and i > 0)
         if heading:
             line.kind = Kind.BYLINE if _is_byline(t) and prev is not None and prev.kind in (
                 Kind.HEADING, Kind.SUBTITLE) else Kind.HEADING

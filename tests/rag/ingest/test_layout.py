@@ -140,3 +140,39 @@ def test_markdown_headings_start_articles_and_sections_stay_inside():
     assert all(a.title_source == "headline" for a in articles)
     assert "活动安排" in articles[0].text and "#" not in articles[0].text
     assert md[articles[1].start:articles[1].end].startswith("图书馆推出流动书车")
+
+
+PAGE = """7  2023年3月9日  星期四
+志愿服务   责任编辑：何 静  版式设计：吴昊天
+
+“楼栋管家”管出幸福小区
+
+——江苏南通崇川区濠西街道探索社区治理新路径
+
+本报记者 沈家宁
+清晨7点，江苏省南通市崇
+川区濠西街道紫琅苑社区的
+楼栋长钱玉梅，已经在楼道
+里转了一圈。她说，楼里住
+着几位独居老人，得天天看
+一眼才放心。
+
+“老船长”杜德顺：守护长江十二年
+
+本报记者 夏明哲
+
+清晨6点，湖北省宜昌市夷陵区
+
+乐天溪镇的长江岸边，69岁的
+
+杜德顺戴上草帽，沿江巡查。
+"""
+
+
+def test_a_headline_may_open_with_a_quoted_name_and_the_page_header_titles_nothing():
+    articles = [a for a in split_articles("page.txt", PAGE) if a.title_source != PAGE_TEXT_SOURCE]
+    assert [a.title for a in articles] == ["“楼栋管家”管出幸福小区 ——江苏南通崇川区濠西街道探索社区治理新路径",
+                                           "“老船长”杜德顺：守护长江十二年"]
+    assert articles[1].text.startswith("清晨6点，湖北省宜昌市夷陵区乐天溪镇的长江岸边")  # its byline apart
+    header = [a for a in split_articles("page.txt", PAGE) if a.title_source == PAGE_TEXT_SOURCE]
+    assert header and "责任编辑" in header[0].text
