@@ -55,6 +55,9 @@ _DATE = re.compile(
     rf"(?:今年|去年|明年)?[0-9]{{1,2}}月(?:份|初|底|中旬|上旬|下旬)?|[0-9]{{1,2}}[:：][0-9]{{2}}|[0-9]{{1,2}}点半?|"
     r"(?:每周|星期|周)[一二三四五六日天]")
 _ASKS_DAY = re.compile(r"哪一?天|几号|几日|哪日|几月几|日期")
+_ASKS_YEAR = re.compile(r"哪一?年|何年|几几年")
+# A month or a day inside a date is no count (2022年9月, 9月2日)
+_DATE_PART = re.compile(r"(?:19|20)[0-9]{2}年[0-9]{1,2}月|[0-9]{1,2}月[0-9]{1,2}[日号]")
 _TITLE = re.compile(r"《[^》]{1,80}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
@@ -92,6 +95,8 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
                      + 0.6 * _attached(question, sentence.text, a, b)
                      + 0.2 * _echoes(question, text)
+                     + 0.5 * _after_asked_change(question, sentence.text, a)
+                     + 0.3 * _year_next_to(question, sentence.text, a)
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
@@ -163,6 +168,32 @@ def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
     return text[start:end], a - start, b - start
 
 
+# A change asked about (降到了多少, 减少了多少, 增加到多少): the figure printed right after that verb is the new
+# value or the change (户均花费由原来的3.2万元降到1.1万元), the one before it the old value.
+_CHANGE = re.compile("降到|降至|降低|下降|减少|减到|减至|缩短|缩减|增加|增长|增至|增到|提高|提升|上升|升至|达到|扩大")
+
+
+def _after_asked_change(question: Question, text: str, a: int) -> bool:
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY):
+        return False
+    asked = {m.group(0)[0] for m in _CHANGE.finditer(question.text)}
+    before = re.sub(f"[^{CJK}]", "", text[max(0, a - 6): a])
+    return bool(asked) and any(m.group(0)[0] in asked for m in _CHANGE.finditer(before[-4:]))
+
+
+_YEAR_BEFORE = re.compile(r"((?:19|20)[0-9]{2})年(?:的|底|末|全年|共|累计)?[^0-9，,；;。]{0,3}$")
+
+
+def _year_next_to(question: Question, text: str, a: int) -> float:
+    """+1 for a figure printed right after the year asked (从2018年的4.5万元增加到2020年的68万元, asked of
+    2020), -1 right after another year; 0 where no year stands right before it."""
+    asked = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
+    m = _YEAR_BEFORE.search(text, max(0, a - 10), a)
+    if not asked or m is None:
+        return 0.0
+    return 1.0 if m.group(1) in asked else -1.0
+
+
 _KIND_SUFFIX = {"城市": "市", "省份": "省", "县城": "县"}  # a kind of place asked for, and the suffix of its names
 
 
@@ -191,11 +222,14 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in _QUANTITY.finditer(text) if _unit_fits(question.unit, m.group(0))
                 and not re.fullmatch(_YEAR, m.group(0)) and not m.group(0).startswith("一")
                 and numeric_value(m.group(0)) is not None and not _inside_quotes(text, *m.span())
-                and text[m.start() - 1: m.start()] != "第"]  # 第二期 is which, not how many
+                and text[m.start() - 1: m.start()] != "第"  # 第二期 is which, not how many
+                and not _DATE_PART.search(text, max(0, m.start() - 8), m.end() + 3)]
     if kind is AnswerType.DATE:  # 星期二 in “清和星期二” is a name, not a day
         spans = [m.span() for m in _DATE.finditer(text) if not _inside_quotes(text, *m.span())]
         if _ASKS_DAY.search(question.text):  # 哪天 is not answered by a year
             spans = [(a, b) for a, b in spans if re.search("[日号]$", text[a:b])]
+        elif _ASKS_YEAR.search(question.text):  # 哪一年 is not answered by a day
+            spans = [(a, b) for a, b in spans if "年" in text[a:b]]
         return spans
     if kind is AnswerType.WORK and (question.focus or "").endswith(("奖", "奖项")):  # 什么团体奖: 团体二等奖
         return [m.span() for m in _AWARD.finditer(text)]
@@ -374,23 +408,53 @@ def _people(question: Question, text: str) -> list[tuple[int, int]]:
                    and _ROLE_END.search(text[start: a]) is not None)
 
 
+_COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+                      "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "申屠", "轩辕"}
+# What may not be a given name's part: verbs, particles, numbers, words of time and place.
+_NOT_GIVEN = ("v", "p", "u", "d", "c", "m", "q", "f", "x", "r", "t", "y", "e", "o")
+
+
+def _given(token: tuple[int, int, str, str]) -> bool:
+    """Whether a token may be (part of) a given name: one or two characters, no verb, particle or number."""
+    return len(token[2]) <= 2 and re.fullmatch(f"[{CJK}]+", token[2]) is not None and not token[3].startswith(_NOT_GIVEN)
+
+
 def _person_spans(text: str) -> list[tuple[int, int]]:
     tokens = _tokens(text)
-    spans = []
+    spans: list[tuple[int, int]] = []
+    taken = -1  # the last token a name took
     for i, (a, b, word, flag) in enumerate(tokens):
+        if i <= taken:
+            continue
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        after_role = i > 0 and _ROLE_END.search(tokens[i - 1][2]) is not None and tokens[i - 1][3].startswith("n")
+        if word in _COMPOUND_SURNAMES and nxt is not None and _given(nxt):
+            spans.append((a, nxt[1]))  # 欧阳/ns 秀英/nr
+            taken = i + 1
+            continue
+        # A name after a role, cut into a surname and what jieba took for a word: 工人/n 马/n 永庆/ns,
+        # 书记/n 严/a 卫东/nr
+        if after_role and len(word) == 1 and word in SURNAMES and not flag.startswith(_NOT_GIVEN) \
+                and nxt is not None and _given(nxt) and not _ROLE_END.search(nxt[2]) and _jieba_freq(word + nxt[2]) < 100:
+            spans.append((a, nxt[1]))
+            taken = i + 1
+            continue
         if flag not in ("nr", "nrfg", "nrt") or not re.fullmatch(f"[{CJK}]+", word):
             continue
-        # A surname jieba cut from its given name: 曾/nr 峻/nr, 李/nr 敦瑞/nz.
-        if len(word) == 1 and i + 1 < len(tokens) and len(tokens[i + 1][2]) <= 2 \
-                and re.fullmatch(f"[{CJK}]+", tokens[i + 1][2]):
-            b = tokens[i + 1][1]
+        # A surname jieba cut from its given name: 曾/nr 峻/nr, 李/nr 敦瑞/nz; or a given name's last
+        # character cut off: 贺兰/nr 芳/nr.
+        joined = nxt is not None and (
+            len(word) == 1 and len(nxt[2]) <= 2 and re.fullmatch(f"[{CJK}]+", nxt[2]) is not None
+            or len(word) == 2 and len(nxt[2]) == 1 and nxt[3] in ("nr", "nrfg") and re.fullmatch(f"[{CJK}]", nxt[2]))
+        if joined:
+            b = nxt[1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
         if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b) \
                 and not _BODY_END.search(text, a, b):
             spans.append((a, b))
+            taken = i + 1 if joined else i
     return spans
-
 
 
 
@@ -493,11 +557,14 @@ def _in_question(text: str, question: Question) -> bool:
 
 
 _WINDOW = 24  # characters either side of a candidate in which its focus must stand
+_OPENER = re.compile(r"^\s*(?:本报讯)?\s*(?:[（(][^）)]{0,30}[）)])?[\s，,]*")  # 本报讯（记者……）
 
 
 # A question asking for a person by role accepts these titles for the role (领导人 -> 总书记).
 _ROLES = {"领导": "书记|主席|市长|县长|区长|部长|局长|主任|负责人", "领导人": "书记|主席|市长|县长|区长|部长|局长|主任|负责人",
-          "负责人": "负责人|主任|站长|所长|馆长|会长|队长|院长|校长"}
+          "负责人": "负责人|主任|站长|所长|馆长|会长|队长|院长|校长",
+          "法官": "法官|审判员|审判长|庭长", "医生": "医生|医师|大夫", "警察": "民警|警察|警官|辅警",
+          "老师": "老师|教师|教员|讲师|班主任"}
 
 
 # A kind of body asked for, and the endings of the names of such bodies.
@@ -511,6 +578,10 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
     if question.answer_type is AnswerType.IDENTITY:
         return True  # a role is taken only where it stands against the name asked about
     window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text[max(0, a - _WINDOW): b + _WINDOW])
+    titles = [e.text for e in question.names if e.kind is EntityKind.TITLE]
+    if question.answer_type is AnswerType.DATE and not _OPENER.sub("", text[:a]) and all(t in text for t in titles):
+        # a date opening its sentence dates all of it (the event the question names by title, if it is there)
+        window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
     focus = question.focus
     if not focus:
         # With no focus, a count in the very unit asked for is tied; anything else needs the question's words.
@@ -521,7 +592,9 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         if focus in _BODY_KINDS and re.search(f"(?:{_BODY_KINDS[focus]})$", text[a:b]):
             return True  # 哪家企业 is answered by a name that says it is one: ……股份有限公司
         if question.answer_type is AnswerType.PERSON:
-            return False
+            # 退休老师 is printed 退休教师: the role's head among the kinds of a role asked for
+            head = next((r for r in _ROLES if focus.endswith(r) and len(r) >= 2), None)
+            return head is not None and re.search(_ROLES[head], window) is not None
         # A name says what it is: 八小宣讲法 is a 宣讲方法, 领导课堂 a 课堂.
         name = re.sub(f"[^{CJK}]", "", text[a:b])
         if question.answer_type is AnswerType.WORK and name and name[-1] == focus[-1] \

@@ -57,10 +57,43 @@ def _of_year(years: set[str], sentence: str) -> bool:
 _ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)")
 
 
+# A total over several rounds (累计评选4届共计236户) speaks of no single one of them.
+_ROUNDS_TOGETHER = re.compile(r"(?<!第)[0-9一二三四五六七八九十]+(季|期|届|批|轮)(?:共|累计|以来|来)")
+
+
 def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
     """Whether a sentence may speak of the season or round asked (第三季): it prints that one, or none of its kind."""
     printed = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(sentence))}
+    printed |= {(None, kind) for kind in _ROUNDS_TOGETHER.findall(squash(sentence))}
     return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
+
+
+def _of_relative_year(question: Question, sentence: str) -> bool:
+    """Asked about this year (今年), a sentence about last year only (去年……当时只有18门) does not answer, nor
+    the other way round."""
+    q, text = squash(question.text), squash(sentence)
+    return not any(asked in q and other in text and asked not in text
+                   for asked, other in (("今年", "去年"), ("去年", "今年")))
+
+
+_LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4, "社区": 4}
+_WHOLE = re.compile("全(省|自治区|市|州|区|县|旗|镇|乡|街道|村|社区)")
+
+
+def _of_place(question: Question, candidate: Candidate) -> bool:
+    """Asked about a place, a figure its own clause gives for the whole of a larger unit (全区已设立网点86个,
+    asked of a 街道 in that 区) does not answer, unless its sentence names the place asked."""
+    places = [(e, m.group(1)) for e in question.names if e.kind is EntityKind.PLACE
+              and (m := re.search("(自治区|街道|社区|省|市|州|区|县|旗|镇|乡|村)$", e.text))]
+    if not places:
+        return True
+    asked, unit = max(places, key=lambda p: _LEVELS[p[1]])
+    text = candidate.sentence.text
+    if any(f in squash(text) for f in asked.forms):
+        return True
+    at = candidate.start - candidate.sentence.start
+    clause = re.split("[，,；;。！？!?]", text[:at])[-1]
+    return not any(_LEVELS[m.group(1)] < _LEVELS[unit] for m in _WHOLE.finditer(clause))
 
 
 # When something starts and when it ends are different dates: asked when a call for works closes (截止), the
@@ -93,7 +126,8 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
         rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
         candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text))
-                      and _of_round(rounds, c.sentence.text) and _of_event(question, c)]
+                      and _of_round(rounds, c.sentence.text) and _of_event(question, c)
+                      and _of_relative_year(question, c.sentence.text) and _of_place(question, c)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

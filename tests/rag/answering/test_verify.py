@@ -102,3 +102,28 @@ def test_the_date_something_started_does_not_say_when_it_ends():
     assert _verify("采风行活动是什么时候启动的？", sentence, articles=(article,)).best.text == "8月11日"
     ended = "征集活动于10月31日截止。"
     assert _verify("作品征集什么时候截止？", ended, articles=(squash(ended),)).best.text == "10月31日"
+
+
+def test_a_total_over_several_rounds_does_not_answer_for_one_of_them():
+    sentence = "吉水县累计评选县级“最美家庭”4届共计236户。"
+    article = squash(sentence)
+    assert _verify("吉水县第三届“最美家庭”评出了多少户？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("吉水县一共评出了多少户“最美家庭”？", sentence, articles=(article,)).best.text == "236户"
+
+
+def test_last_years_figure_does_not_answer_for_this_year():
+    sentence = "鄞州区青年夜校去年秋季首次推出，当时只有18门课程。"
+    article = squash(sentence)
+    assert _verify("鄞州区青年夜校今年秋季开了几门课？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("鄞州区青年夜校去年秋季开了几门课？", sentence, articles=(article,)).best.text == "18门"
+
+
+def test_a_figure_for_the_whole_of_a_larger_unit_does_not_answer_for_a_place_inside_it():
+    sentence = "目前，全市已设立服务网点86个，注册储户4.2万人。"
+    article = squash("重庆市南岸区的志愿者说。" + sentence)
+    assert _verify("南岸区设了几个服务网点？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("重庆市设了几个服务网点？", sentence, articles=(article,)).best.text == "86个"
+    named = "南岸区已设立服务网点86个，全市共有300个。"
+    assert _verify("南岸区设了几个服务网点？", named, articles=(squash(named),)).best.text == "86个"
