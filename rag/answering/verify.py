@@ -68,12 +68,17 @@ def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
     return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
 
 
-def _of_relative_year(question: Question, sentence: str) -> bool:
-    """Asked about this year (今年), a sentence about last year only (去年……当时只有18门) does not answer, nor
-    the other way round."""
-    q, text = squash(question.text), squash(sentence)
-    return not any(asked in q and other in text and asked not in text
-                   for asked, other in (("今年", "去年"), ("去年", "今年")))
+def _of_relative_year(question: Question, candidate: Candidate) -> bool:
+    """Asked about this year (今年), a figure of last year (去年秋季首次推出，当时只有18门) does not answer, nor the other
+    way round: the nearest 今年 or 去年 before the figure in its sentence says which year it is, else the sentence's."""
+    q = squash(question.text)
+    asked = [w for w in ("今年", "去年") if w in q]
+    if len(asked) != 1:
+        return True
+    text = candidate.sentence.text
+    before = re.findall("今年|去年", squash(text[: candidate.start - candidate.sentence.start]))
+    said = {before[-1]} if before else set(re.findall("今年|去年", squash(text)))
+    return not said or asked[0] in said
 
 
 _LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4, "社区": 4}
@@ -125,9 +130,12 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
         rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
-        candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text))
+        # ... nor one of an article that prints years, none of them the one asked, in a sentence printing none
+        candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text) and (
+            _YEARS.search(squash(c.sentence.text)) or c.sentence.passage >= len(articles)
+            or _of_year(years, articles[c.sentence.passage])))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)
-                      and _of_relative_year(question, c.sentence.text) and _of_place(question, c)]
+                      and _of_relative_year(question, c) and _of_place(question, c)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

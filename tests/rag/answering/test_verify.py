@@ -127,3 +127,17 @@ def test_a_figure_for_the_whole_of_a_larger_unit_does_not_answer_for_a_place_ins
     assert _verify("重庆市设了几个服务网点？", sentence, articles=(article,)).best.text == "86个"
     named = "南岸区已设立服务网点86个，全市共有300个。"
     assert _verify("南岸区设了几个服务网点？", named, articles=(squash(named),)).best.text == "86个"
+
+
+def test_a_figure_in_an_article_of_other_years_does_not_answer_for_the_year_asked():
+    sentence = "村民在合作社的车间工作，每月收入3000多元。"
+    article = squash("柳林湾村2018年起发展油茶，2020年村集体收入68万元。" + sentence)
+    assert _verify("柳林湾村2019年的村民收入是多少元？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("柳林湾村2020年的村民收入是多少元？", sentence, articles=(article,)).best.text == "3000多元"
+
+
+def test_the_nearest_this_year_or_last_year_before_a_figure_says_whose_it_is():
+    sentence = "夜校去年秋季首次推出，当时只有18门课程，今年扩容到48门课程。"
+    assert _verify("夜校今年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "48门"
+    assert _verify("夜校去年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "18门"
