@@ -62,6 +62,7 @@ _TITLE = re.compile(r"《[^》]{1,80}》|“[^”]{2,30}”|「[^」]{2,30}」")
 # The same count may be written 名, 人 or 位: a question asking 多少名 accepts all three.
 _UNIT_GROUPS = [{"名", "人", "位", "余名", "余人"}, {"场", "场次"}, {"次", "人次"}, {"个", "处", "座", "家"}]
 _PLACE_TAIL = re.compile(rf"(?:{ADMIN_SUFFIX}|馆|中心|广场|礼堂|公园|剧院|会场|基地|宫|大厅|滨江|陵园|学校|院|园|站|所|点|路|街|镇)$")
+_ORG_WORD_AHEAD = re.compile(f"[{CJK}]{{0,4}}(?:{ORG_SUFFIX})(?![{CJK}])|[{CJK}]{{0,4}}(?:{ORG_SUFFIX})[，,。；;、]")
 _TEAM_AHEAD = re.compile("志愿者?(?:服务)?(?:团队|队伍|队|团|协会|组织)|团队|协会|服务队")
 _ORG_TAIL = re.compile(f"(?:{ORG_SUFFIX}|党校|教育|机构|小组|分队|服务队|志愿队|讲解团|团队)$")
 _NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", "ng", "a")
@@ -96,6 +97,9 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      + 0.6 * _attached(question, sentence.text, a, b)
                      + 0.2 * _echoes(question, text)
                      + 0.5 * _after_asked_change(question, sentence.text, a)
+                     + 0.5 * _venue(question, sentence.text, a, b)
+                     - 0.5 * _parent_of_asked(question, sentence.text, b)
+                     + 0.5 * _after_kind_asked(question, sentence.text, a)
                      + 0.3 * _year_next_to(question, sentence.text, a)
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
@@ -166,6 +170,34 @@ def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
     start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, a)), default=0)
     end = next((m.start() for m in _CLAUSE_END.finditer(text, b)), len(text))
     return text[start:end], a - start, b - start
+
+
+_EVENT = "举行|召开|举办|开幕|启动|开展|进行|上演|开班|开课"
+_VENUE = re.compile(f"在$")
+
+
+def _venue(question: Question, text: str, a: int, b: int) -> bool:
+    """Asked where something took place, the place printed between 在 and the event (启动仪式在阿尔丁广场举行)."""
+    return question.answer_type is AnswerType.PLACE and text[a - 1: a] == "在" \
+        and re.match(f"(?:{_EVENT})", text[b:]) is not None
+
+
+def _parent_of_asked(question: Question, text: str, b: int) -> bool:
+    """A place printed right before the place asked about holds it (包头市昆都仑区, asked where in 昆都仑区)."""
+    return question.answer_type is AnswerType.PLACE and any(
+        text.startswith(f, b) for e in question.names if e.kind is EntityKind.PLACE for f in e.forms)
+
+
+def _after_kind_asked(question: Question, text: str, a: int) -> bool:
+    """A name printed right after the kind of body the question asks for (委托社会组织“渝邻公益服务中心”, asked
+    哪家社会组织)."""
+    if question.answer_type is not AnswerType.ORGANIZATION:
+        return False
+    before = re.sub(f"[^{CJK}]", "", text[max(0, a - 8): a])
+    return any(before.endswith(w) and w in question.text for w in _ORG_KINDS if len(before) >= len(w))
+
+
+_ORG_KINDS = ("社会组织", "公益组织", "组织", "单位", "机构", "企业", "公司", "学校", "医院", "银行", "协会", "部门")
 
 
 # A change asked about (降到了多少, 减少了多少, 增加到多少): the figure printed right after that verb is the new
@@ -245,8 +277,10 @@ def _spans(question: Question, text: str) -> list[tuple[int, int]]:
         return _roles(question, text)
     if kind is AnswerType.PLACE:  # 成都市 in “……成都市总工会……”活动在……文化宫启动 names no venue
         return _as_asked(question, text, [s for s in _tailed_runs(text, _PLACE_TAIL) if not _inside_quotes(text, *s)])
-    if kind is AnswerType.ORGANIZATION:
-        return _as_asked(question, text, _tailed_runs(text, _ORG_TAIL) + _quoted(text))
+    if kind is AnswerType.ORGANIZATION:  # a quoted name is a body's when it says so, or a word after it does
+        named = [(a, b) for a, b in _quoted(text) if _ORG_TAIL.search(text, a, b) or _TEAM_AHEAD.match(text, b + 1)
+                 or _ORG_WORD_AHEAD.match(text, b + 1)]
+        return _as_asked(question, text, _tailed_runs(text, _ORG_TAIL) + named)
     return []
 
 
@@ -469,9 +503,10 @@ def _jieba_freq(word: str) -> int:
 
 
 def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
-    """Where a place or organisation answer starts once the name asked about is set aside: asked where in
-    成都 something began, 四川省成都市劳动人民文化宫 answers with 劳动人民文化宫; asked which village of
-    峡江县, 峡江县金江乡庙下村 answers with 金江乡庙下村."""
+    """Where a place answer starts once the name asked about is set aside: asked where in 成都 something
+    began, 四川省成都市劳动人民文化宫 answers with 劳动人民文化宫; asked which village of 峡江县, 峡江县金江乡庙下村
+    answers with 金江乡庙下村. A body keeps the place it is named with, not what holds that place: asked which
+    kindergarten of 凯里, 贵州省凯里市第十三幼儿园 answers with 凯里市第十三幼儿园."""
     if question.answer_type not in (AnswerType.PLACE, AnswerType.ORGANIZATION):
         return a
     span = text[a:b]
@@ -479,6 +514,9 @@ def _past_asked_name(question: Question, text: str, a: int, b: int) -> int:
         at = span.rfind(form)
         if at < 0:
             continue
+        if question.answer_type is AnswerType.ORGANIZATION:  # a body is named with its place: 望奎县农村商业银行
+            tail = span[at + len(form):]
+            return a + at if len(tail) >= 2 and _ORG_TAIL.search(tail) else a
         tail = re.sub(f"^(?:{ADMIN_SUFFIX})", "", span[at + len(form):])
         if len(tail) >= 2 and (_PLACE_TAIL if question.answer_type is AnswerType.PLACE else _ORG_TAIL).search(tail):
             return b - len(tail)
@@ -552,8 +590,11 @@ def _in_question(text: str, question: Question) -> bool:
         return True
     # A title may hold the names of its organisers (最牵挂的你——成都市总工会脱贫攻坚采风行活动).
     # A person's identity may be printed around the name (市委党校公共管理部汪仲启副教授).
+    # A body named with the place asked about is another thing than the place (望奎县农村商业银行).
     return question.answer_type not in (AnswerType.WORK, AnswerType.IDENTITY) and any(
-        f in core for e in question.names for f in e.forms if e.kind is not EntityKind.TITLE)
+        f in core and not (question.answer_type is AnswerType.ORGANIZATION and core.startswith(f)
+                           and len(core) - len(f) >= 2 and _ORG_TAIL.search(core[len(f):]))
+        for e in question.names for f in e.forms if e.kind is not EntityKind.TITLE)
 
 
 _WINDOW = 24  # characters either side of a candidate in which its focus must stand
@@ -570,6 +611,8 @@ _ROLES = {"领导": "书记|主席|市长|县长|区长|部长|局长|主任|负
 # A kind of body asked for, and the endings of the names of such bodies.
 _BODY_KINDS = {"企业": "公司|集团|厂|企业", "公司": "公司|集团", "学校": "学校|大学|学院|中学|小学|幼儿园|党校",
                "媒体": "报社?|日报|晚报|电视台|广播电台|融媒体中心|网"}
+for _kind in ("单位", "组织", "机构", "部门"):  # any body answers a question asking for one of these
+    _BODY_KINDS[_kind] = ORG_SUFFIX
 
 
 def _tied(question: Question, text: str, a: int, b: int) -> bool:
@@ -589,8 +632,14 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
     if focus:
         if focus in window or (focus in _ROLES and re.search(_ROLES[focus], window)):
             return True
-        if focus in _BODY_KINDS and re.search(f"(?:{_BODY_KINDS[focus]})$", text[a:b]):
-            return True  # 哪家企业 is answered by a name that says it is one: ……股份有限公司
+        people = [f for e in question.names if e.kind is EntityKind.PERSON for f in e.forms]
+        if focus in _BODY_KINDS and re.search(f"(?:{_BODY_KINDS[focus]})$", text[a:b]) \
+                and (not people or any(f in window for f in people)):
+            # 哪家企业 is answered by a name that says it is one (……股份有限公司); a person's 单位, next to them
+            return True
+        role = re.sub("(?:单位|机构|方)$", "", focus)
+        if question.answer_type is AnswerType.ORGANIZATION and role != focus and len(role) >= 2 and role in window:
+            return True  # 主办单位 is the body printed with 主办 (由……旅游局主办)
         if question.answer_type is AnswerType.PERSON:
             # 退休老师 is printed 退休教师: the role's head among the kinds of a role asked for
             head = next((r for r in _ROLES if focus.endswith(r) and len(r) >= 2), None)

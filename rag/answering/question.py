@@ -136,7 +136,7 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
     (r"哪一?年|哪几年|哪个?月|几月|哪一?天|几号|几日|何时|什么时候|什么时间|啥时候|哪个时间|日期|"
      r"何年|几点|什么时段|(多少|几)点钟", AnswerType.DATE),
     (rf"谁|哪一?位|哪些人|什么人|姓名|何人|{_PERSON_NOUNS}(叫什么|是什么人|名叫)", AnswerType.PERSON),
-    (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?的]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)", AnswerType.ORGANIZATION),
+    (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?的]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)|(主办|承办|协办|指导|实施|牵头)(单位|方|机构)(是|为)?(哪|什么|谁)", AnswerType.ORGANIZATION),
     (rf"哪里|哪儿|在哪|何地|何处|去哪|什么地方|(哪一?个|哪一?座|哪些|什么|哪)[^，,？?的]{{0,3}}?({_PLACE_WORDS})", AnswerType.PLACE),
     (rf"《|哪一?(部|首|本|出|幅|份|篇)|(什么|哪个|哪一个)[^，,？?的]{{0,4}}?({_WORK_WORDS})|叫什么|叫做什么|名叫|称为什么|被称为|"
      rf"什么名字|(名称|名字)是什么|起名|全称|全名", AnswerType.WORK),
@@ -386,8 +386,10 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
         miscut = len(name) == 2 and name[1] in "里中内上" and name[0] not in SURNAMES \
             and not posseg().dt.tokenizer.FREQ.get(name)
         if not miscut:
-            # a name tagged as a person's without a surname is a place's (曲靖/nr, 德令哈/nr)
-            found[name] = EntityKind.PLACE if kind is EntityKind.PERSON and name[0] not in SURNAMES else kind
+            # a name tagged as a person's without a surname, or ending as places do, is a place's (曲靖/nr,
+            # 德令哈/nr, 郎德镇/nr)
+            place = name[0] not in SURNAMES or re.search(f"(?:{ADMIN_SUFFIX})$", name) is not None
+            found[name] = EntityKind.PLACE if kind is EntityKind.PERSON and place else kind
         i = j
     return tuple(Entity(t, k) for t, k in found.items())
 

@@ -239,7 +239,7 @@ def test_a_company_is_named_whole_with_its_bracketed_part_and_answers_which_ente
     ("拉科村属于乐都区哪个乡？", "共和乡拉科村文明实践站设立了凝心超市。", "共和乡"),  # the unit a place belongs to, read from its printed chain
     ("成都市总工会的脱贫攻坚采风行活动在哪儿启动的？", "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。", "四川省成都市劳动人民文化宫"),  # of two places scored alike, the more specific
     ("“最牵挂的你”采风行活动是在什么地方启动的？", "“最牵挂的你——成都市总工会脱贫攻坚采风行活动”在四川省成都市劳动人民文化宫启动。", "四川省成都市劳动人民文化宫"),  # a place inside a quoted name is no venue
-    ("“我与党旗合个影”活动是凯里哪所幼儿园搞的？", "贵州省凯里市第十三幼儿园近期开展了“我与党旗合个影”活动。", "第十三幼儿园"),  # an ordinal inside a name
+    ("“我与党旗合个影”活动是凯里哪所幼儿园搞的？", "贵州省凯里市第十三幼儿园近期开展了“我与党旗合个影”活动。", "凯里市第十三幼儿园"),  # an ordinal inside a name; a body keeps the place it is named with
     ("西宁市巩固深化全国文明城市创建工作推进会的具体日期是？",  # 日期 asks for a day, not a year
      "8月10日，西宁市召开会议，通报2019年全国文明城市年度测评情况，部署巩固深化全国文明城市创建工作推进。", "8月10日"),
     ("曲靖在学习竞赛里拿了什么团体奖？", "曲靖在“学习强国”学习竞赛中获得团体二等奖，荣获省委、省政府嘉奖。", "团体二等奖"),  # an award
@@ -282,3 +282,22 @@ def test_a_conjunction_is_no_surname_and_a_year_asked_is_not_answered_by_a_day()
     assert "和区长" not in [c.text for c in found]
     found = extract(analyse("文化宫是哪一年建成的？"), _sentences("8月11日，采风活动在文化宫启动；文化宫1956年建成。"))
     assert [c.text for c in found] == ["1956年"]
+
+
+@pytest.mark.parametrize("question, sentence, expected", [
+    ("活动的主办单位是哪个？", "该活动由吉安市文化广电新闻出版旅游局主办，从3月持续到11月。", "吉安市文化广电新闻出版旅游局"),
+    ("望奎县的信用贷是哪家银行放的款？", "钱有一半来自望奎县农村商业银行发放的20万元信用贷。", "望奎县农村商业银行"),
+    ("时间银行的运营交给了哪家社会组织？", "时间银行由区民政局推动，委托社会组织“渝邻公益服务中心”负责日常运营。", "渝邻公益服务中心"),
+    ("学校的气象站是在哪个单位帮助下建成的？", "这是学校“稻田里的科学课”的场景。2021年，在雷山县气象局的帮助下，学校建起了气象站。",
+     "雷山县气象局"),  # a quoted title is no body
+    ("昆都仑区的启动仪式在什么地方举行？", "包头市昆都仑区志愿服务月启动仪式在阿尔丁广场举行。", "阿尔丁广场"),
+])
+def test_bodies_keep_their_place_and_kind_and_a_venue_stands_between_zai_and_the_event(question, sentence, expected):
+    found = extract(analyse(question), _sentences(sentence))
+    assert found and found[0].text == expected
+
+
+def test_the_body_a_person_is_from_stands_next_to_that_person():
+    found = extract(analyse("青年主讲人蔡彭菲来自哪个单位？"),
+                    _sentences("主讲人蔡彭菲讲述了城市更新的故事。", "活动由徐汇区总工会和区志愿服务队承办。"))
+    assert not any(c.tied and c.text in ("徐汇区总工会", "区志愿服务队") for c in found)

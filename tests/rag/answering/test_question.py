@@ -197,6 +197,7 @@ def test_a_role_ending_in_a_surname_character_is_no_name():
     ("李新春讲话里要求打通的“五大平台”分别是什么？", [("李新春", EntityKind.PERSON)]),  # 李/nr 新春/ns
     ("成都市总工会征集令里的作品分哪几个组别？", [("成都市总工会", EntityKind.ORGANIZATION)]),  # 令里/nrt: no surname
     ("白银市各县区涌现出哪些宣讲形式？", [("白银市", EntityKind.PLACE)]),  # 各县区: every county, none named
+    ("郎德镇的气象站是在哪个单位帮助下建成的？", [("郎德镇", EntityKind.PLACE)]),  # 郎德镇/nr ends as places do
 ])
 def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     assert [(e.text, e.kind) for e in analyse(text).names if e.kind is not EntityKind.TITLE] == names
