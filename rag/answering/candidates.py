@@ -202,6 +202,8 @@ _ORG_KINDS = ("社会组织", "公益组织", "组织", "单位", "机构", "企
 
 # A change asked about (降到了多少, 减少了多少, 增加到多少): the figure printed right after that verb is the new
 # value or the change (户均花费由原来的3.2万元降到1.1万元), the one before it the old value.
+_ASKS_DELTA = re.compile("(?:增加|增长|减少|下降|提高|降低|上升|缩短|扩大)了?(?:多少|几)")  # the change itself
+_ASKS_BEFORE = re.compile("原来|原先|最初|起初|当初|以前|之前|过去|改造前|此前")
 _CHANGE = re.compile("降到|降至|降低|下降|减少|减到|减至|缩短|缩减|增加|增长|增至|增到|提高|提升|上升|升至|达到|扩大")
 
 
@@ -210,7 +212,14 @@ def _after_asked_change(question: Question, text: str, a: int) -> bool:
         return False
     asked = {m.group(0)[0] for m in _CHANGE.finditer(question.text)}
     before = re.sub(f"[^{CJK}]", "", text[max(0, a - 6): a])
-    return bool(asked) and any(m.group(0)[0] in asked for m in _CHANGE.finditer(before[-4:]))
+    if asked and any(m.group(0)[0] in asked for m in _CHANGE.finditer(before[-4:])):
+        return True
+    # 从980个增加到1246个, 由2020年的2.1平方米提高到2.86平方米: what there is now is the figure after 到, unless
+    # the question asks what there was before
+    clause = re.split("[，,；;。]", text[:a])[-1]
+    return not _ASKS_BEFORE.search(question.text) and not _ASKS_DELTA.search(question.text) \
+        and re.search("[从由]", clause) is not None \
+        and re.search("(?:到|至)(?:去年|今年|目前|现在)?的?$", clause) is not None
 
 
 _YEAR_BEFORE = re.compile(r"((?:19|20)[0-9]{2})年(?:的|底|末|全年|共|累计)?[^0-9，,；;。]{0,3}$")
@@ -643,7 +652,13 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         if question.answer_type is AnswerType.PERSON:
             # 退休老师 is printed 退休教师: the role's head among the kinds of a role asked for
             head = next((r for r in _ROLES if focus.endswith(r) and len(r) >= 2), None)
-            return head is not None and re.search(_ROLES[head], window) is not None
+            if head is not None and re.search(_ROLES[head], window):
+                return True
+            # 主创编导 asked, 栏目主创之一、……编导贺思源 printed: the role's head word right before the name, a deputy
+            # (副书记) for a deputy only
+            before = re.sub(f"[^{CJK}]", "", text[max(0, a - 10): a])
+            return len(focus) >= 3 and before.endswith(focus[-2:]) \
+                and ("副" in focus) == (before[-3:-2] == "副")
         # A name says what it is: 八小宣讲法 is a 宣讲方法, 领导课堂 a 课堂.
         name = re.sub(f"[^{CJK}]", "", text[a:b])
         if question.answer_type is AnswerType.WORK and name and name[-1] == focus[-1] \

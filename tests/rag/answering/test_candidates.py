@@ -295,3 +295,16 @@ def test_the_body_a_person_is_from_stands_next_to_that_person():
     found = extract(analyse("青年主讲人蔡彭菲来自哪个单位？"),
                     _sentences("主讲人蔡彭菲讲述了城市更新的故事。", "活动由徐汇区总工会和区志愿服务队承办。"))
     assert not any(c.tied and c.text in ("徐汇区总工会", "区志愿服务队") for c in found)
+
+
+@pytest.mark.parametrize("question, expected", [("网格现在一共有多少个？", "1246个"), ("网格原来有多少个？", "980个")])
+def test_a_figure_changed_from_one_value_to_another_answers_now_with_the_second(question, expected):
+    found = extract(analyse(question), _sentences("重新划分后，网格总数从980个增加到1246个，配备专职网格员1318名。"))
+    assert found and found[0].text == expected
+
+
+def test_a_role_asked_is_its_head_word_before_the_name_but_a_deputy_is_no_chief():
+    found = extract(analyse("栏目的主创编导是谁？"), _sentences("栏目主创之一、县融媒体中心编导贺思源是永新人。"))
+    assert found[0].text == "贺思源" and found[0].tied
+    found = extract(analyse("太原市委书记是谁？"), _sentences("市委副书记李新春出席会议并讲话。"))
+    assert not any(c.tied for c in found)
