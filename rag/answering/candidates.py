@@ -173,7 +173,6 @@ def _clause(text: str, a: int, b: int) -> tuple[str, int, int]:
 
 
 _EVENT = "举行|召开|举办|开幕|启动|开展|进行|上演|开班|开课"
-_VENUE = re.compile(f"在$")
 
 
 def _venue(question: Question, text: str, a: int, b: int) -> bool:

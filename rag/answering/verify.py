@@ -54,6 +54,16 @@ def _of_year(years: set[str], sentence: str) -> bool:
     return not printed or any(lo <= int(y) <= hi for y in years for lo, hi in printed)
 
 
+def _of_years(years: set[str], candidate: Candidate, articles: list[str]) -> bool:
+    """`_of_year` for a candidate's sentence, and for a sentence printing no year, for its article (a figure
+    of an article that prints years, none of them the one asked, does not answer)."""
+    sentence = candidate.sentence
+    if not _of_year(years, sentence.text):
+        return False
+    return bool(_YEARS.search(squash(sentence.text))) or sentence.passage >= len(articles) \
+        or _of_year(years, articles[sentence.passage])
+
+
 _ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)")
 
 
@@ -82,14 +92,15 @@ def _of_relative_year(question: Question, candidate: Candidate) -> bool:
 
 
 _LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4, "社区": 4}
-_WHOLE = re.compile("全(省|自治区|市|州|区|县|旗|镇|乡|街道|村|社区)")
+_UNITS = "|".join(sorted(_LEVELS, key=len, reverse=True))  # 自治区 before 区
+_WHOLE = re.compile(f"全({_UNITS})")
 
 
 def _of_place(question: Question, candidate: Candidate) -> bool:
     """Asked about a place, a figure its own clause gives for the whole of a larger unit (全区已设立网点86个,
     asked of a 街道 in that 区) does not answer, unless its sentence names the place asked."""
     places = [(e, m.group(1)) for e in question.names if e.kind is EntityKind.PLACE
-              and (m := re.search("(自治区|街道|社区|省|市|州|区|县|旗|镇|乡|村)$", e.text))]
+              and (m := re.search(f"({_UNITS})$", e.text))]
     if not places:
         return True
     asked, unit = max(places, key=lambda p: _LEVELS[p[1]])
@@ -130,10 +141,7 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
         rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
-        # ... nor one of an article that prints years, none of them the one asked, in a sentence printing none
-        candidates = [c for c in candidates if (not years or _of_year(years, c.sentence.text) and (
-            _YEARS.search(squash(c.sentence.text)) or c.sentence.passage >= len(articles)
-            or _of_year(years, articles[c.sentence.passage])))
+        candidates = [c for c in candidates if (not years or _of_years(years, c, articles))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)
                       and _of_relative_year(question, c) and _of_place(question, c)]
         missing = absent_entities(question, articles)
