@@ -100,6 +100,8 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      + 0.5 * _venue(question, sentence.text, a, b)
                      - 0.5 * _parent_of_asked(question, sentence.text, b)
                      + 0.5 * _after_kind_asked(question, sentence.text, a)
+                     + 0.3 * _titles_in(question, sentence.text, text)
+                     + 0.3 * _before_asked_verb(question, sentence.text, b)
                      + 0.3 * _year_next_to(question, sentence.text, a)
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
@@ -125,6 +127,28 @@ def _context_scores(evidence: list[Sentence]) -> dict[Sentence, float]:
             near = [n.score for n in sentences[max(0, i - 1): i + 2] if n is not s]
             out[s] = _CONTEXT * max(near, default=0.0)
     return out
+
+
+def _titles_in(question: Question, sentence: str, candidate: str) -> bool:
+    """The sentence prints every quoted name the question asks about (2020年，他被授予“全国劳动模范”称号, beside
+    a sentence naming the person but not the title): the most specific cue there is."""
+    titles = [e.text for e in question.names if e.kind is EntityKind.TITLE]
+    return bool(titles) and question.answer_type is not AnswerType.WORK \
+        and all(t in sentence and t not in candidate for t in titles)
+
+
+def _before_asked_verb(question: Question, text: str, b: int) -> bool:
+    """A body printed right before the question's own verb (由陕西童晖托育服务有限公司运营, asked 由哪家公司来运营).
+    Not a person: a list of people ends on the verb they share (……张峻，……杨继承出席会议)."""
+    if question.answer_type is not AnswerType.ORGANIZATION:
+        return False
+    return any(text.startswith(v, b) for v in _verbs(question.text))
+
+
+@lru_cache(maxsize=1024)
+def _verbs(text: str) -> tuple[str, ...]:
+    """A question's verbs of two characters or more, cut once per question (not once per candidate)."""
+    return tuple(w for _, _, w, flag in _tokens(text) if flag.startswith("v") and len(w) >= 2)
 
 
 def _echoes(question: Question, text: str) -> bool:
@@ -453,7 +477,7 @@ def _people(question: Question, text: str) -> list[tuple[int, int]]:
 _COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
                       "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "申屠", "轩辕"}
 # What may not be a given name's part: verbs, particles, numbers, words of time and place.
-_NOT_GIVEN = ("v", "p", "u", "d", "c", "m", "q", "f", "x", "r", "t", "y", "e", "o")
+_NOT_GIVEN = ("v", "p", "u", "d", "c", "m", "q", "f", "r", "t", "y", "e", "o")
 
 
 def _given(token: tuple[int, int, str, str]) -> bool:
@@ -476,8 +500,10 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             continue
         # A name after a role, cut into a surname and what jieba took for a word: 工人/n 马/n 永庆/ns,
         # 书记/n 严/a 卫东/nr
-        if after_role and len(word) == 1 and word in SURNAMES and not flag.startswith(_NOT_GIVEN) \
-                and nxt is not None and _given(nxt) and not _ROLE_END.search(nxt[2]) and _jieba_freq(word + nxt[2]) < 100:
+        split = len(word) == 1 and _given(nxt) if nxt is not None else False  # 队长 母/n 国强/nr
+        split = split or len(word) == 2 and nxt is not None and len(nxt[2]) == 1 and _given(nxt)  # 母国/n 强/a
+        if after_role and word[0] in SURNAMES and not flag.startswith(_NOT_GIVEN) and split \
+                and not _ROLE_END.search(nxt[2]) and _jieba_freq(word + nxt[2]) < 100:
             spans.append((a, nxt[1]))
             taken = i + 1
             continue
@@ -492,7 +518,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             b = nxt[1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
-        if 2 <= b - a <= 4 and text[a] in SURNAMES and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b) \
+        surname = text[a] in SURNAMES or text[a:a + 2] in _COMPOUND_SURNAMES  # 上官婷/nr
+        if 2 <= b - a <= 4 and surname and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b) \
                 and not _BODY_END.search(text, a, b):
             spans.append((a, b))
             taken = i + 1 if joined else i
@@ -553,13 +580,20 @@ def _word_tag(word: str) -> str | None:
     return posseg().dt.word_tag_tab.get(word)
 
 
+_COMPANY_END = re.compile("(?:有限公司|公司|集团|服务中心|合作社|研究院|促进会|协会)$")
+
+
 def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
     runs, start, end, bracket = [], None, None, False
-    for a, b, word, flag in (*_tokens(text), (len(text), len(text), "", "x")):
-        # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it
-        if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word)) and word not in _RUN_BREAK \
+    tokens = (*_tokens(text), (len(text), len(text), "", "x"))
+    for i, (a, b, word, flag) in enumerate(tokens):
+        # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it; 陕西童晖托育/v服务有限公司:
+        # a verb inside a company's name, whose suffix follows within two words
+        inside = start is not None and flag.startswith("v") and any(
+            _COMPANY_END.search(t[2]) for t in tokens[i + 1: i + 3])
+        if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word) or inside) and word not in _RUN_BREAK \
                 and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
             start = a if start is None else start
             end = b

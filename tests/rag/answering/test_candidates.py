@@ -308,3 +308,16 @@ def test_a_role_asked_is_its_head_word_before_the_name_but_a_deputy_is_no_chief(
     assert found[0].text == "贺思源" and found[0].tied
     found = extract(analyse("太原市委书记是谁？"), _sentences("市委副书记李新春出席会议并讲话。"))
     assert not any(c.tied for c in found)
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    ("救援队的队长叫啥？", ["救援队队长母国强带领12名队员赶往现场。"], "母国强"),
+    ("那位青岛大学副教授是谁？", ["主讲人、青岛大学心理学院副教授上官婷请家长们分组模拟对话。"], "上官婷"),
+    ("龙海波是哪一年被授予“全国劳动模范”称号的？",
+     ["2020年，他被授予“全国劳动模范”称号。", "2015年，公司以龙海波的名字成立了劳模创新工作室。"], "2020年"),
+    ("托育园是由哪家公司来运营的？",
+     ["托育园由陕西童晖托育服务有限公司运营，日间照料中心则委托康宁社会工作服务中心管理。"], "陕西童晖托育服务有限公司"),
+])
+def test_rarer_surnames_the_quoted_name_asked_and_the_verb_asked(question, sentences, expected):
+    found = extract(analyse(question), _sentences(*sentences))
+    assert found and found[0].text == expected
