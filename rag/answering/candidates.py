@@ -500,8 +500,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             continue
         # A name after a role, cut into a surname and what jieba took for a word: 工人/n 马/n 永庆/ns,
         # 书记/n 严/a 卫东/nr
-        split = len(word) == 1 and _given(nxt) if nxt is not None else False  # 队长 母/n 国强/nr
-        split = split or len(word) == 2 and nxt is not None and len(nxt[2]) == 1 and _given(nxt)  # 母国/n 强/a
+        # 队长 母/n 国强/nr, or 母国/n 强/a: a surname and at most three characters in all
+        split = nxt is not None and _given(nxt) and (len(word) == 1 or len(word) == 2 and len(nxt[2]) == 1)
         if after_role and word[0] in SURNAMES and not flag.startswith(_NOT_GIVEN) and split \
                 and not _ROLE_END.search(nxt[2]) and _jieba_freq(word + nxt[2]) < 100:
             spans.append((a, nxt[1]))
