@@ -189,24 +189,27 @@ class Index:
 
     def _view(self, store: Store, previous: Segments | None, lexicon: TantivyIndex | None,
               fresh: FreshRows | None = None) -> Snapshot:
+        for _ in range(4):
+            try:
+                return self._read(store, previous, lexicon, fresh)
+            except (FileNotFoundError, RuntimeError):  # a merge removed a segment file the state read still lists
+                time.sleep(0.05)
+        return self._read(store, previous, lexicon, fresh)
+
+    def _read(self, store: Store, previous: Segments | None, lexicon: TantivyIndex | None,
+              fresh: FreshRows | None) -> Snapshot:
+        with store.reading():  # one state: a write committed meanwhile is not half seen
+            generation = store.generation()
+            segments = Segments.load(self.root, store, self.embedder.name, self.embedder.dim, previous)
+            rows = fresh_rows(store, fresh)
+            manifest = self._manifest(store, segments.describe(), generation)
+        # The lexicon after the store: a flush commits it before moving the store's mark, so the rows it holds
+        # beyond that mark are also fresh rows (counted once by `lexical`), never in neither.
         if lexicon is not None:
             lexicon.reload()
         elif (self.root / LEXICAL_DIR / "meta.json").exists():
             lexicon = TantivyIndex(self.root / LEXICAL_DIR)
-        for attempt in range(5):
-            generation = store.generation()
-            try:
-                segments = Segments.load(self.root, store, self.embedder.name, self.embedder.dim, previous)
-            except (FileNotFoundError, RuntimeError):  # a merge replaced a file between listing and reading
-                if attempt == 4:
-                    raise
-                time.sleep(0.05)
-                continue
-            rows = fresh_rows(store, fresh)
-            if store.generation() == generation:
-                return Snapshot(self.root, self._manifest(store, segments.describe(), generation), store, segments,
-                                generation, lexicon, rows)
-        raise IndexStateError(f"the index at {self.root} kept changing while it was being opened; try again")
+        return Snapshot(self.root, manifest, store, segments, generation, lexicon, rows)
 
     def _check_model(self, store: Store) -> None:
         built = store.get_meta("model")

@@ -14,6 +14,7 @@ import json
 import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
@@ -165,7 +166,7 @@ class Store:
         # shared-memory file the last writer removed.
         self.db = sqlite3.connect(f"file:{path}", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
-        self._lock = threading.Lock()  # one connection shared by the server's threads
+        self._lock = threading.RLock()  # one connection shared by the server's threads
         self._released: set[str] = set()  # embedding hashes of removed chunks, pruned at the end of a write
         if readonly:
             self.db.execute("PRAGMA query_only=ON")
@@ -199,6 +200,17 @@ class Store:
     def _rows(self, sql: str, params: Sequence = ()) -> list[sqlite3.Row]:
         with self._lock:
             return self.db.execute(sql, params).fetchall()
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """Several reads that see one state of the index: a writer's commits in between are not seen (WAL
+        keeps the read transaction's snapshot). The server's other threads wait for the shared connection."""
+        with self._lock:
+            self.db.execute("BEGIN")
+            try:
+                yield self
+            finally:
+                self.db.execute("COMMIT")
 
     def documents(self, collections: Sequence[str] | None = None) -> list[DocumentInfo]:
         if collections is None:

@@ -137,6 +137,33 @@ def test_a_killed_indexing_run_leaves_whole_documents(index_copy, tmp_path, embe
     assert index.open().store.counts()["documents"] == n - 1
 
 
+def test_a_reader_opening_during_steady_writes_sees_one_whole_state(tmp_path):
+    """A writer committing back to back must neither keep a reader from opening nor show it half a write."""
+    import threading
+
+    # Many fresh rows make opening slow (each is tokenized) next to a write of one short page.
+    index = Index(tmp_path / "idx", HashEmbedder(), merge_policy=MergePolicy(seal_at=10_000, lexicon_batch=10_000))
+    index.add([_source(f"first{i}.txt", f"本报讯 社区食堂开业{i}周年。" * 40) for i in range(100)])
+    done = threading.Event()
+
+    def write():
+        for i in range(100):
+            index.add([_source(f"d{i}.txt", f"本报讯 第{i}号文件。社区食堂每天供应午餐{i}份。老人凭卡就餐。")])
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    opened = 0
+    while not done.is_set():
+        snap = Index(tmp_path / "idx", HashEmbedder()).open()
+        counts = snap.manifest["counts"]  # read with the vectors (the store itself reads on, live)
+        assert snap.vectors.size == counts["vectors"] == counts["chunks"]
+        snap.close()
+        opened += 1
+    writer.join()
+    assert opened > 5
+
+
 def test_collections_scope_every_leg_and_a_deleted_collection_never_resurfaces(tmp_path):
     """Sealed segments hold the vectors of a deleted collection's chunks: the tombstones must hide them."""
     def source(doc_id, text, collection, **meta):
