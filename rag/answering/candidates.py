@@ -17,6 +17,7 @@ from rag.answering.question import (
     MEASURE_UNITS,
     MONEY_UNITS,
     ORG_SUFFIX,
+    COMPOUND_SURNAMES,
     AnswerType,
     EntityKind,
     SURNAMES,
@@ -97,11 +98,14 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      + 0.6 * _attached(question, sentence.text, a, b)
                      + 0.2 * _echoes(question, text)
                      + 0.5 * _after_asked_change(question, sentence.text, a)
+                     + 0.5 * _as_before(question, sentence.text, a)
                      + 0.5 * _venue(question, sentence.text, a, b)
                      - 0.5 * _parent_of_asked(question, sentence.text, b)
                      + 0.5 * _after_kind_asked(question, sentence.text, a)
                      + 0.3 * _titles_in(question, sentence.text, text)
-                     + 0.3 * _before_asked_verb(question, sentence.text, b)
+                     # several dates of one sentence are told apart by their verbs alone
+                     + (0.6 if question.answer_type is AnswerType.DATE else 0.3)
+                     * _before_asked_verb(question, sentence.text, b)
                      + 0.3 * _year_next_to(question, sentence.text, a)
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
@@ -137,12 +141,18 @@ def _titles_in(question: Question, sentence: str, candidate: str) -> bool:
         and all(t in sentence and t not in candidate for t in titles)
 
 
+# what may stand between a body or a date and its verb: 由……工作委员会于2019年发起, 自2020年7月1日起施行
+_TO_VERB = re.compile(r"(?:[于在自]?(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}[日号])?)?(?:起|正式|开始|共同|联合|牵头)?")
+
+
 def _before_asked_verb(question: Question, text: str, b: int) -> bool:
-    """A body printed right before the question's own verb (由陕西童晖托育服务有限公司运营, asked 由哪家公司来运营).
-    Not a person: a list of people ends on the verb they share (……张峻，……杨继承出席会议)."""
-    if question.answer_type is not AnswerType.ORGANIZATION:
+    """A body or a date printed right before the question's own verb (由陕西童晖托育服务有限公司运营, asked
+    由哪家公司来运营; 自2020年7月1日起施行, asked 什么时候开始施行). Not a person: a list of people ends on the
+    verb they share (……张峻，……杨继承出席会议)."""
+    if question.answer_type not in (AnswerType.ORGANIZATION, AnswerType.DATE):
         return False
-    return any(text.startswith(v, b) for v in _verbs(question.text))
+    at = _TO_VERB.match(text, b).end()
+    return any(text.startswith(v, at) for v in _verbs(question.text))
 
 
 @lru_cache(maxsize=1024)
@@ -245,17 +255,34 @@ def _after_asked_change(question: Question, text: str, a: int) -> bool:
         and re.search("(?:到|至)(?:去年|今年|目前|现在)?的?$", clause) is not None
 
 
-_YEAR_BEFORE = re.compile(r"((?:19|20)[0-9]{2})年(?:的|底|末|全年|共|累计)?[^0-9，,；;。]{0,3}$")
+def _as_before(question: Question, text: str, a: int) -> bool:
+    """Asked what there was before (创建之前), the figure printed as the earlier one: 比创建前的142升下降了,
+    从最初的300多人增加到……"""
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY) or not _ASKS_BEFORE.search(question.text):
+        return False
+    clause = re.split("[，,；;。]", text[:a])[-1]
+    return re.search("(?:前|原来|原先|最初|起初|过去)的?$", clause) is not None \
+        or re.search("[从由][^到至]*$", clause) is not None
+
+
+_YEAR_BEFORE = re.compile(r"((?:19|20)[0-9]{2}|今|去)年(?:的|底|末|全年|共|累计)?[^0-9年，,；;。]{0,6}$")
 
 
 def _year_next_to(question: Question, text: str, a: int) -> float:
     """+1 for a figure printed right after the year asked (从2018年的4.5万元增加到2020年的68万元, asked of
-    2020), -1 right after another year; 0 where no year stands right before it."""
+    2020; 2022年举办村晚247场 in a table of years), -1 right after another year; 0 where no year stands right
+    before it. Asked of 今年, a figure after 去年 is -1 and one after a printed year -0.5 (the page's own year
+    is not known here); one after 今年 gains nothing, as the words after it may list several (今年又将8个县、20个
+    街道……)."""
     asked = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
-    m = _YEAR_BEFORE.search(text, max(0, a - 10), a)
-    if not asked or m is None:
+    relative = set(re.findall("(今|去)年", question.text))
+    m = _YEAR_BEFORE.search(text, max(0, a - 14), a)
+    if not (asked or relative) or m is None:
         return 0.0
-    return 1.0 if m.group(1) in asked else -1.0
+    year = m.group(1)
+    if asked:
+        return 1.0 if year in asked else 0.0 if year in "今去" else -1.0
+    return 0.0 if year in relative else -1.0 if year in "今去" else -0.5
 
 
 _KIND_SUFFIX = {"城市": "市", "省份": "省", "县城": "县"}  # a kind of place asked for, and the suffix of its names
@@ -474,8 +501,6 @@ def _people(question: Question, text: str) -> list[tuple[int, int]]:
                    and _ROLE_END.search(text[start: a]) is not None)
 
 
-_COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
-                      "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "申屠", "轩辕"}
 # What may not be a given name's part: verbs, particles, numbers, words of time and place.
 _NOT_GIVEN = ("v", "p", "u", "d", "c", "m", "q", "f", "r", "t", "y", "e", "o")
 
@@ -493,8 +518,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         if i <= taken:
             continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-        after_role = i > 0 and _ROLE_END.search(tokens[i - 1][2]) is not None and tokens[i - 1][3].startswith("n")
-        if word in _COMPOUND_SURNAMES and nxt is not None and _given(nxt):
+        after_role = i > 0 and _after_role(tokens[i - 1])
+        if word in COMPOUND_SURNAMES and nxt is not None and _given(nxt):
             spans.append((a, nxt[1]))  # 欧阳/ns 秀英/nr
             taken = i + 1
             continue
@@ -502,7 +527,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         # 书记/n 严/a 卫东/nr
         # 队长 母/n 国强/nr, or 母国/n 强/a: a surname and at most three characters in all
         split = nxt is not None and _given(nxt) and (len(word) == 1 or len(word) == 2 and len(nxt[2]) == 1)
-        if after_role and word[0] in SURNAMES and not flag.startswith(_NOT_GIVEN) and split \
+        # the surname's own tag says nothing there: 书记 张/q 保国/ns, 站长 余/m 建华/nz
+        if after_role and word[0] in SURNAMES and (len(word) == 1 or not flag.startswith(_NOT_GIVEN)) and split \
                 and not _ROLE_END.search(nxt[2]) and _jieba_freq(word + nxt[2]) < 100:
             spans.append((a, nxt[1]))
             taken = i + 1
@@ -518,13 +544,24 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             b = nxt[1]
         # jieba tags some common words as names (道德/nr, 道德风尚/nr): a real name starts with a surname and
         # is rare in its dictionary or absent from it.
-        surname = text[a] in SURNAMES or text[a:a + 2] in _COMPOUND_SURNAMES  # 上官婷/nr
+        surname = text[a] in SURNAMES or text[a:a + 2] in COMPOUND_SURNAMES  # 上官婷/nr
         if 2 <= b - a <= 4 and surname and _jieba_freq(text[a:b]) < 100 and not _inside_word(text, a, b) \
-                and not _BODY_END.search(text, a, b):
+                and not _BODY_END.search(text, a, b) and not (b - a == 3 and _PLACE_END.search(text, a, b)):
             spans.append((a, b))
             taken = i + 1 if joined else i
     return spans
 
+
+
+# 白沙镇/nr is a town: a three-character "name" ending in a unit of place is the place
+_PLACE_END = re.compile("[省市县区乡镇村]$")
+# a post at a body's unit that jieba tags as a verb (站长/v, 所长/v), unlike 增长 or 擅长
+_UNIT_POST = re.compile("[站所院校馆村组队社局处科部厅团厂店行园]长$")
+
+
+def _after_role(token: tuple[int, int, str, str]) -> bool:
+    word, flag = token[2], token[3]
+    return _ROLE_END.search(word) is not None and (flag.startswith("n") or _UNIT_POST.search(word) is not None)
 
 
 def _inside_word(text: str, a: int, b: int) -> bool:
@@ -583,6 +620,10 @@ def _word_tag(word: str) -> str | None:
 _COMPANY_END = re.compile("(?:有限公司|公司|集团|服务中心|合作社|研究院|促进会|协会)$")
 
 
+_BARE_PLACE = re.compile(f"(?:^|(?<=[，,。；;：:、（(“]))([{CJK}]{{1,3}}?(?:镇|乡|村|县|街道|社区))(?=[{CJK}])")
+_NOT_A_NAME_START = set("全各本该每这那其我他她此某原新在到从向于赴来去为是和与及由将把被给对")
+
+
 def _name_runs(text: str) -> list[tuple[int, int]]:
     """Maximal runs of noun-like tokens (陆良县融媒体中心, 成都市劳动人民文化宫), at most 16 characters, and the
     place names inside them (济宁市微山县爱湖村 also gives 济宁市, 微山县 and 爱湖村)."""
@@ -593,7 +634,11 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         # a verb inside a company's name, whose suffix follows within two words
         inside = start is not None and flag.startswith("v") and any(
             _COMPANY_END.search(t[2]) for t in tokens[i + 1: i + 3])
-        if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word) or inside) and word not in _RUN_BREAK \
+        # 工作委员会, 活动中心: a word that ends runs goes on inside a body's name
+        breaks = word in _RUN_BREAK and not _ORG_WORD.fullmatch(tokens[i + 1][2])
+        # 青岛/ns 西海岸/s 新区/ns: a word of place goes on inside a run
+        if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word) or inside or flag == "s" and start is not None) \
+                and not breaks \
                 and re.fullmatch(f"[{CJK}A-Za-z0-9]+", word):
             start = a if start is None else start
             end = b
@@ -614,6 +659,11 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         if start is not None and 2 <= end - start <= 20:
             runs.append((start, end))
         start, bracket = None, False
+    for m in _BARE_PLACE.finditer(text):  # 八/m 都/d 镇/v: a small place's name jieba tore apart, after a mark
+        stem = re.sub(f"(?:{ADMIN_SUFFIX})$", "", m.group(1))
+        if _jieba_freq(m.group(1)) < 100 and stem[0] not in _NOT_A_NAME_START \
+                and (_word_tag(stem) or "ns").startswith(("n", "s")):  # not 作为/v 村
+            runs.append(m.span(1))
     for a, b in list(runs):  # a run opening on 共和乡拉科村 also gives 共和乡 and 拉科村: 拉科村属于哪个乡
         units, at = [], a
         while (m := _ADMIN_UNIT.match(text, at, b)) is not None:

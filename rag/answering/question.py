@@ -111,9 +111,9 @@ ORG_SUFFIX = ("委员会|委|办公室|文明办|办|协会|联合会|总工会|
               "银行|医院|局|厅|部|馆|院|站|所|队|团|社|会")
 # Units and measure words a count or a quantity is given in, longest first where one is a prefix of another.
 MONEY_UNITS = "亿元|万元|千元|百元|元|块钱|块"
-MEASURE_UNITS = ("平方公里|平方千米|平方米|公顷|亩|公里|千米|厘米|毫米|米|吨|千克|公斤|克|小时|分钟|秒|"
+MEASURE_UNITS = ("平方公里|平方千米|平方米|立方米|公顷|亩|公里|千米|厘米|毫米|米|吨|千克|公斤|克|毫升|升|小时|分钟|秒|"
                  "个月|周年|年|月|天|日|周|岁|倍|分|"
-                 "人次|场次|批次|余名|余人|名|人|位|户|家|个|座|条|支|场|次|项|处|篇|本|部|件|所|层|间|辆|台|所|"
+                 "人次|人份|场次|批次|余名|余人|名|人|位|户|家|个|座|条|支|场|次|项|处|篇|本|部|件|所|层|间|辆|台|所|"
                  "讲|期|届|批|节|首|张|套|棵|株|类|种|门|轮|组|队|幅|册|份|元|对|双|袋|箱|盒|桌|瓶|栋|台|起|例")
 AREA_UNITS = "平方公里|平方千米|平方米|公顷|亩"
 LENGTH_UNITS = "公里|千米|米|厘米"
@@ -200,6 +200,8 @@ SURNAMES = set("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑�
                "霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑"
                "景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝习"
                "母")
+COMPOUND_SURNAMES = {"欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+                     "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "申屠", "轩辕"}
 
 # 李敦瑞是谁, 吕佳泉是什么人, 张峻担任什么职务: the question's subject is a person it names.
 _IDENTITY = re.compile(r"(?:是谁|是什么人|是哪位|是做什么的|是干什么的|是什么身份|的身份是什么|身份是|担任什么职务|"
@@ -251,8 +253,12 @@ def _answer_type(q: str) -> AnswerType:
     return AnswerType.OTHER
 
 
+# 几年来, 这几天里: a span of time the question is set in, not the unit it asks for
+_TIME_FRAME = re.compile("(?:年|个月|月|天|周)(?:来|间|里|中|内|前|后)")
+
+
 def _unit(q: str) -> str | None:
-    m = _UNIT_AFTER.search(q)
+    m = next((m for m in _UNIT_AFTER.finditer(q) if not _TIME_FRAME.match(q, m.start(1))), None)
     if m:  # 几个人 counts people: 1063人, not a count in 个
         return "人" if m.group(1) == "个" and q[m.end(): m.end() + 1] == "人" else m.group(1)
     for cue, units in _HOW_MUCH.items():
@@ -270,7 +276,7 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     """The noun phrase the answer is about: the one after the interrogative (多少名专业人才 -> 专业人才, 哪部电影
     -> 电影), or else the one before it (白银市的常住人口是多少 -> 常住人口)."""
     tokens = [(w.word, w.flag) for w in words]
-    m = _ASK.search(q)
+    m = next((m for m in _ASK.finditer(q) if not _TIME_FRAME.match(q, m.end())), None)
     if m is None:
         return None
     ask, pos = 0, 0
@@ -374,12 +380,21 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
             found[word + tokens[i + 1][0]] = EntityKind.PERSON
             i += 2
             continue
+        # 欧阳/ns 秀英/nr: a compound surname and its given name; 贺兰/nr 芳/nr: a name's last character cut off
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else ("", "x")
+        if (word in COMPOUND_SURNAMES and 1 <= len(nxt[0]) <= 2 or flag == "nr" and len(word) == 2
+                and word[0] in SURNAMES and len(nxt[0]) == 1 and nxt[1] == "nr") and re.fullmatch(f"[{CJK}]+", nxt[0]):
+            found[word + nxt[0]] = EntityKind.PERSON
+            i += 2
+            continue
         kind = _name_kind(*tokens[i])
         if kind is None or _inside(tokens[i][0], found):
             i += 1
             continue
         name, j = tokens[i][0], i + 1
-        while j < len(tokens) and _NAME_TAIL.fullmatch(tokens[j][0]) and tokens[j][1].startswith(("n", "zg", "j")):
+        # 柳林/nr 湾村/ns: a word ending in a unit of place goes on the name
+        while j < len(tokens) and (_NAME_TAIL.fullmatch(tokens[j][0]) or _place_tail_word(*tokens[j])) \
+                and tokens[j][1].startswith(("n", "zg", "j")):
             name += tokens[j][0]
             kind = EntityKind.PLACE if re.search(f"(?:{ADMIN_SUFFIX})$", name) else EntityKind.ORGANIZATION
             j += 1
@@ -399,12 +414,25 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
 EVERY_PLACE = re.compile("[各全本该每](?:省|市|区|县|乡|镇|村|街道|社区)+$|.*各")
 
 
+def _place_tail_word(word: str, flag: str) -> bool:
+    """湾村/ns, 溪镇/ns: a character of a name and a unit of place, jieba's one word (not 社区, 全市)."""
+    return flag == "ns" and re.fullmatch(f"[{CJK}](?:{ADMIN_SUFFIX})", word) is not None \
+        and not EVERY_PLACE.match(word) and posseg().dt.tokenizer.FREQ.get(word, 0) < 100
+
+# 回村/ns, 进城/ns: a verb of going and where to, no place's name
+_GOING_TO = re.compile(f"[回进到返下出入](?:{ADMIN_SUFFIX}|城)")
+
+
 def _name_kind(word: str, flag: str) -> EntityKind | None:
+    if _GOING_TO.fullmatch(word):
+        return None
     if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word) or EVERY_PLACE.match(word):
         return None
     if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word) \
             and not (flag.startswith("nr") and len(word) <= 3 and word[0] in SURNAMES):  # 张旗/nr is a person
         return EntityKind.PLACE
+    if flag == "nt" and len(word) == 2 and not re.search(f"(?:{ORG_SUFFIX})$", word):
+        return None  # 暴雨中开自家冲锋舟: jieba's 中开/nt, two characters that name no body here
     # jieba's dictionary tags many everyday words as names or terms (小学生/nr, 聊天/nz, 环保/j): outside
     # places and organisations, a name is a word its dictionary holds rarely or not at all.
     if flag in ("nr", "nrfg", "nrt", "nz", "j") and posseg().dt.tokenizer.FREQ.get(word, 0) >= 100:

@@ -321,3 +321,37 @@ def test_a_role_asked_is_its_head_word_before_the_name_but_a_deputy_is_no_chief(
 def test_rarer_surnames_the_quoted_name_asked_and_the_verb_asked(question, sentences, expected):
     found = extract(analyse(question), _sentences(*sentences))
     assert found and found[0].text == expected
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    # a post jieba tags as a verb, a surname it tags as a number or a measure word
+    ("血站的站长是谁？", ["三明市中心血站站长余建华介绍，该站在市区新建了列东、梅列、徐碧3个固定献血屋。"], "余建华"),
+    ("常岭村的党支部书记是谁？", ["伊川县白沙镇常岭村党支部书记张保国说，大家心里都有了一杆秤。"], "张保国"),
+    # a table of years: the figure after the year asked; asked of 今年, not one after another printed year
+    ("缙云县2022年举办了几场村晚？", ["2020年举办村晚168场2021年举办村晚204场2022年举办村晚247场2023年举办村晚315场"],
+     "247场"),
+    ("今年春节前后缙云县一共办了多少场村晚？",
+     ["2020年举办村晚168场2021年举办村晚204场2024年举办村晚386场", "今年春节前后，全县共举办各类村晚386场，比去年增加了71场。"],
+     "386场"),
+    ("太原今年确定的市级试点里，街道一级有多少个？",
+     ["今年又将8个县（市、区）、20个街道（乡镇）、60个社区（农村）确定为市级试点。"], "20个"),
+    # asked what there was before, the earlier figure; 人份 is no count of people
+    ("节水型小区在创建之前，人均每天生活用水大概多少升？", ["这些小区人均生活用水量平均为每日118升，比创建前的142升下降了16.9%。"],
+     "142升"),
+    ("累计登记的人体器官捐献志愿者有多少人？",
+     ["力争年内把全市造血干细胞捐献志愿者库容量扩充到1.5万人份。", "全市累计登记成为人体器官捐献志愿者的人数达到26412人。"],
+     "26412人"),
+    # the verb asked decides between a body's or a date's neighbours
+    ("“蓝色海湾守护者”项目是哪个单位发起的？",
+     ["项目由共青团青岛西海岸新区工作委员会于2019年发起，中国海洋大学、山东科技大学等6所驻区高校的青年志愿者是主力军。"],
+     "共青团青岛西海岸新区工作委员会"),
+    ("《社区矫正法》是从什么时候开始施行的？",
+     ["《中华人民共和国社区矫正法》于2019年12月28日经全国人民代表大会常务委员会会议通过，自2020年7月1日起施行。"],
+     "2020年7月1日"),
+    # a small place's name jieba tore apart (八/m 都/d 镇/v), but not 在华阳镇 or 作为村
+    ("欧阳秀英一家是哪个镇的？", ["获表彰的家庭中，八都镇退休教师欧阳秀英一家格外引人注目。"], "八都镇"),
+    ("观测站建在哪个镇？", ["队员们自筹资金，在华阳镇建起了一座朱鹮观测站。"], "华阳镇"),
+])
+def test_posts_tables_of_years_earlier_figures_verbs_and_torn_place_names(question, sentences, expected):
+    found = extract(analyse(question), _sentences(*sentences))
+    assert found and found[0].text == expected

@@ -198,6 +198,11 @@ def test_a_role_ending_in_a_surname_character_is_no_name():
     ("成都市总工会征集令里的作品分哪几个组别？", [("成都市总工会", EntityKind.ORGANIZATION)]),  # 令里/nrt: no surname
     ("白银市各县区涌现出哪些宣讲形式？", [("白银市", EntityKind.PLACE)]),  # 各县区: every county, none named
     ("郎德镇的气象站是在哪个单位帮助下建成的？", [("郎德镇", EntityKind.PLACE)]),  # 郎德镇/nr ends as places do
+    ("吉水县欧阳秀英一家是哪个镇的？", [("吉水县", EntityKind.PLACE), ("欧阳秀英", EntityKind.PERSON)]),  # 欧阳/ns 秀英/nr
+    ("贺兰芳的香包工坊是哪一年成立的？", [("贺兰芳", EntityKind.PERSON)]),  # 贺兰/nr 芳/nr
+    ("柳林湾村那个回村当上支部书记的人叫什么？", [("柳林湾村", EntityKind.PLACE)]),  # 柳林/nr 湾村/ns; 回村/ns
+    ("在特大暴雨中开自家冲锋舟转移群众的罗光明是哪里人？", [("罗光明", EntityKind.PERSON)]),  # 中开/nt
+    ("株洲全市社区微型消防站现在有多少个？", [("株洲", EntityKind.PLACE)]),  # 全市, 社区: no part of the name
 ])
 def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     assert [(e.text, e.kind) for e in analyse(text).names if e.kind is not EntityKind.TITLE] == names
@@ -210,6 +215,8 @@ def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     ("观摩推进会是在哪个区办的？", None, "区"),  # 区办/n: the kind, glued to the verb after it
     ("那张照片是在哪个村拍的？", None, "村"),
     ("嘉峪关印发的那个三年行动计划全称是什么？", None, "三年行动计划"),
+    ("这个项目几年来一共清理了多少吨海洋垃圾？", "吨", "海洋垃圾"),  # 几年来: the time it is asked over
+    ("创建之前人均每天生活用水多少升？", "升", "生活用水"),
 ])
 def test_the_counted_or_named_noun(text, unit, focus):
     q = analyse(text)
