@@ -123,19 +123,22 @@ class OnnxEmbedder(PrefixedEmbedder):
         encoded = self.tokenizer.encode_batch(texts)
         batches = token_batches([len(e.ids) for e in encoded], self.batch_tokens)
         inputs = self._inputs(encoded, batches)
-        run = self.openvino.runner(len(inputs)) if self.openvino is not None else \
-            (lambda x: self.session.run(["last_hidden_state"], x)[0])
-        if self.threads > 1 and len(inputs) > 1:
+        if self.openvino is not None:
+            hidden = self.openvino.run(inputs[::-1])[::-1]  # longest first: the streams finish together
+        elif self.threads > 1 and len(inputs) > 1:
             # a pool for the call, not one shared: two calls at once (an /ask beside a page's sentences) each
             # move on, as they did through one session, rather than one waiting behind the other's batches
             with ThreadPoolExecutor(self.threads, thread_name_prefix="passage-batch") as pool:
-                hidden = list(pool.map(run, inputs[::-1]))[::-1]  # longest first: the cores finish together
+                hidden = list(pool.map(self._run, inputs[::-1]))[::-1]  # longest first: the cores finish together
         else:
-            hidden = [run(x) for x in inputs]
+            hidden = [self._run(x) for x in inputs]
         vectors = np.empty((len(texts), hidden[0].shape[2]), dtype=np.float32)
         for batch, x, h in zip(batches, inputs, hidden):
             vectors[batch] = _pooled(x, h)
         return vectors
+
+    def _run(self, batch: dict[str, np.ndarray]) -> np.ndarray:
+        return self.session.run(["last_hidden_state"], batch)[0]
 
     def _inputs(self, encoded: list, batches: list[np.ndarray]) -> list[dict[str, np.ndarray]]:
         """Each batch's token ids, padded to its longest text, and attention mask."""

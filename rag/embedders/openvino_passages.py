@@ -8,8 +8,6 @@ backends"). A single query is faster through ONNX Runtime's int8 model, which ke
 
 from __future__ import annotations
 
-import queue
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -34,23 +32,23 @@ class OpenVinoPassages:
             "NUM_STREAMS": str(threads), "INFERENCE_NUM_THREADS": str(threads)})
         self.threads = threads
 
-    def runner(self, batches: int) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
-        """One call's function from a batch to its last hidden state, for up to `threads` threads at once: each
-        batch takes one of the call's own infer requests. Synchronous requests in threads rather than OpenVINO's
-        AsyncInferQueue, whose Python callbacks were seen to deadlock against a `start_async` waiting for a free
-        request."""
-        free: queue.SimpleQueue = queue.SimpleQueue()
-        for _ in range(min(self.threads, batches)):
-            free.put(self.compiled.create_infer_request())
+    def run(self, batches: list[dict[str, np.ndarray]]) -> list[np.ndarray]:
+        """The last hidden state of each batch, `threads` batches at a time, each on its own infer request.
 
-        def run(batch: dict[str, np.ndarray]) -> np.ndarray:
-            request = free.get()
-            try:
-                return request.infer(batch)[0].copy()  # the request's output buffer is reused by its next batch
-            finally:
-                free.put(request)
-
-        return run
+        All from the caller's thread: requests started asynchronously and waited for (the wait lets the GIL go).
+        Synchronous requests in a pool of Python threads deadlocked under load: one thread set its request's
+        input shape holding the GIL while another's finished inference waited for the GIL to return; OpenVINO's
+        AsyncInferQueue with Python callbacks did likewise against a `start_async` waiting for a free request."""
+        requests = [self.compiled.create_infer_request() for _ in range(min(self.threads, len(batches)))]
+        out: list[np.ndarray] = []
+        for at in range(0, len(batches), len(requests)):
+            wave = list(zip(requests, batches[at: at + len(requests)]))
+            for request, batch in wave:
+                request.start_async(batch)
+            for request, _ in wave:
+                request.wait()
+                out.append(request.get_output_tensor(0).data.copy())  # the buffer is reused by the next batch
+        return out
 
 
 def passages_runner(path: Path, threads: int, runtime: str) -> OpenVinoPassages | None:

@@ -28,6 +28,21 @@ def test_openvino_passages_are_fp32_onnx_runtimes_vectors_under_the_same_name(on
     assert np.allclose(openvino.embed_query(TEXTS[1]), onnxruntime.embed_query(TEXTS[1]), atol=1e-6)
 
 
+def test_passages_embedded_from_several_threads_at_once_finish_and_stay_the_same(onnxruntime):
+    """A server embeds an answer's sentences while a write embeds a page's: requests from several Python
+    threads (a pool of threads each running a synchronous request once deadlocked on the GIL)."""
+    import concurrent.futures
+
+    openvino = load_embedder(cache_dir=MODEL_CACHE, threads=2, passage_runtime="openvino")
+    openvino.batch_tokens = 64  # several batches a call
+    texts = [t * k for k in (1, 3, 6) for t in TEXTS]
+    alone = openvino.embed_passages(texts)
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        results = [f.result(timeout=120) for f in [pool.submit(openvino.embed_passages, texts) for _ in range(24)]]
+    for vectors in results:
+        assert np.allclose(vectors, alone, atol=1e-5)
+
+
 def test_auto_takes_openvino_exactly_where_the_cpu_computes_bf16(onnxruntime):
     auto = load_embedder(cache_dir=MODEL_CACHE, threads=2)
     assert (auto.openvino is not None) == has_bf16()
