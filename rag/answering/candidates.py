@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Mapping
 
 import cn2an
 
@@ -71,8 +72,9 @@ _NAME_FLAGS = ("n", "ns", "nr", "nt", "nz", "nrt", "nrfg", "j", "b", "vn", "l", 
 _RUN_BREAK = set("时 中 里 上 下 前 后 内 外 间 期间 方面 工作 活动 建设 问题 情况".split())
 
 
-def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
-    """Candidates of the question's type from the evidence sentences, best first (none for untyped questions)."""
+def extract(question: Question, evidence: list[Sentence], years: Mapping[int, int] | None = None) -> list[Candidate]:
+    """Candidates of the question's type from the evidence sentences, best first (none for untyped questions).
+    `years`: the year each passage's page was printed, where known (by the passage's index)."""
     found: list[Candidate] = []
     seen: set[tuple[int, int, int]] = set()
     context = _context_scores(evidence)
@@ -81,7 +83,10 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
         # A team answers 是谁 only where no person does.
         persons = set(_people(question, sentence.text) + _posts_held(question, sentence.text)) \
             if question.answer_type is AnswerType.PERSON else set()
+        # of two figures in one sentence, the one whose clause prints more of the question's words
+        shares = {span: _clause_share(question, _clause(sentence.text, *span)[0]) for span in spans}
         for a, b in spans:
+            behind = max(shares.values()) - shares[(a, b)]
             team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
             a = _past_asked_name(question, sentence.text, a, b)
             text = sentence.text[a:b]
@@ -95,6 +100,7 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
             score = (max(sentence.score, context[sentence]) + 0.3 * tied + 0.2 * _nearness(question.terms, sentence.text, a, b)
                      + 0.3 * _nearness(_focus_heads(question), sentence.text, a, b)
                      + 0.4 * _nearness([f for e in question.names for f in e.forms], *clause)
+                     - 0.4 * behind
                      + 0.6 * _attached(question, sentence.text, a, b)
                      + 0.2 * _echoes(question, text)
                      + 0.5 * _after_asked_change(question, sentence.text, a)
@@ -106,7 +112,7 @@ def extract(question: Question, evidence: list[Sentence]) -> list[Candidate]:
                      # several dates of one sentence are told apart by their verbs alone
                      + (0.6 if question.answer_type is AnswerType.DATE else 0.3)
                      * _before_asked_verb(question, sentence.text, b)
-                     + 0.3 * _year_next_to(question, sentence.text, a)
+                     + 0.3 * _year_next_to(question, sentence.text, a, (years or {}).get(sentence.passage))
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
             found.append(Candidate(text, sentence, sentence.start + a, sentence.start + b, tied, score))
@@ -268,18 +274,22 @@ def _as_before(question: Question, text: str, a: int) -> bool:
 _YEAR_BEFORE = re.compile(r"((?:19|20)[0-9]{2}|今|去)年(?:的|底|末|全年|共|累计)?[^0-9年，,；;。]{0,6}$")
 
 
-def _year_next_to(question: Question, text: str, a: int) -> float:
+def _year_next_to(question: Question, text: str, a: int, printed: int | None = None) -> float:
     """+1 for a figure printed right after the year asked (从2018年的4.5万元增加到2020年的68万元, asked of
     2020; 2022年举办村晚247场 in a table of years), -1 right after another year; 0 where no year stands right
-    before it. Asked of 今年, a figure after 去年 is -1 and one after a printed year -0.5 (the page's own year
-    is not known here); one after 今年 gains nothing, as the words after it may list several (今年又将8个县、20个
-    街道……)."""
+    before it. 今年 and 去年 asked are years once the page's own (`printed`) is known; until then a figure after
+    the other of the two words is -1, one after a printed year -0.5, and one after the word asked gains nothing,
+    as the words after it may list several (今年又将8个县、20个街道……)."""
     asked = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
     relative = set(re.findall("(今|去)年", question.text))
     m = _YEAR_BEFORE.search(text, max(0, a - 14), a)
     if not (asked or relative) or m is None:
         return 0.0
     year = m.group(1)
+    if printed is not None and year in "今去":
+        year = str(printed - (year == "去"))
+    if printed is not None:
+        asked |= {str(printed - (r == "去")) for r in relative}
     if asked:
         return 1.0 if year in asked else 0.0 if year in "今去" else -1.0
     return 0.0 if year in relative else -1.0 if year in "今去" else -0.5
@@ -633,7 +643,7 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         # 拉科/nrt 村/zg: a one-character admin suffix goes on whatever jieba tags it; 陕西童晖托育/v服务有限公司:
         # a verb inside a company's name, whose suffix follows within two words
         inside = start is not None and flag.startswith("v") and any(
-            _COMPANY_END.search(t[2]) for t in tokens[i + 1: i + 3])
+            _COMPANY_END.search(t[2]) for t in tokens[i: i + 3])  # the suffix itself too: 促进会/v
         # 工作委员会, 活动中心: a word that ends runs goes on inside a body's name
         breaks = word in _RUN_BREAK and not _ORG_WORD.fullmatch(tokens[i + 1][2])
         # 青岛/ns 西海岸/s 新区/ns: a word of place goes on inside a run
@@ -772,6 +782,15 @@ def _shares_terms(question: Question, text: str, at_least: int | None = None) ->
     terms = [t for t in question.terms if len(t) >= 2 and t not in names and t != question.focus]
     need = at_least if at_least is not None else (len(terms) + 1) // 2
     return not terms or sum(t in text for t in terms) >= min(need, len(terms))
+
+
+def _clause_share(question: Question, clause: str) -> float:
+    """The share of the question's words a figure's clause prints (婚礼现场，26对新人还联名发出倡议，其中有19对新人
+    承诺不收彩礼, asked 几对新人承诺不要彩礼: the second clause)."""
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY):
+        return 0.0
+    terms = [t for t in question.terms if len(t) >= 2 and not t.isdigit()]
+    return sum(t in clause for t in terms) / len(terms) if terms else 0.0
 
 
 def _nearness(terms, text: str, a: int, b: int) -> float:

@@ -130,13 +130,16 @@ class QuestionAnswerer:
         timings["evidence"] = _ms(t)
         t = time.perf_counter()
         articles = ["" if i in aside else a for i, a in enumerate(self._article_texts(hits))]
+        years: dict[int, int] = {}
         if question.answer_type in (AnswerType.NUMBER, AnswerType.MONEY, AnswerType.DATE):
             # 张旗在文章里说……多少人: the author named as the source of a figure is present in his byline (asked
             # what the person wrote or who he is, bylines answer below)
             store = self.engine.snapshot().store
-            articles = [a + "、".join(d.meta.authors if (d := store.document(h.chunk.doc_id)) else ())
-                        for a, h in zip(articles, hits)]
-        candidates = extract(question, evidence)
+            documents = [store.document(h.chunk.doc_id) for h in hits]
+            articles = [a + "、".join(d.meta.authors if d else ()) for a, d in zip(articles, documents)]
+            # the year each page was printed: what 今年 and 去年 mean on it
+            years = {i: int(d.meta.date[:4]) for i, d in enumerate(documents) if d and d.meta.date}
+        candidates = extract(question, evidence, years)
         verdict = verify(question, evidence, candidates, articles, self.config)
         credit = self._credit(question, hits) if question.asks_photographer else None
         if question.asks_photographer and credit is None and verdict.reason is None:

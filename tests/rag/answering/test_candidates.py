@@ -355,3 +355,23 @@ def test_rarer_surnames_the_quoted_name_asked_and_the_verb_asked(question, sente
 def test_posts_tables_of_years_earlier_figures_verbs_and_torn_place_names(question, sentences, expected):
     found = extract(analyse(question), _sentences(*sentences))
     assert found and found[0].text == expected
+
+
+def test_a_body_whose_name_jieba_tags_as_verbs_is_whole():
+    found = extract(analyse("那个全民健身社会组织全称叫什么？"),
+                    _sentences("洛阳市涧西区全民健身促进会成立于2019年，目前已吸纳各类运动协会32个。"))  # 健身/v 促进会/v
+    assert found and found[0].text == "洛阳市涧西区全民健身促进会"
+
+
+def test_the_page_year_tells_which_year_of_a_table_is_this_year():
+    question = analyse("今年春节前后缙云县一共办了多少场村晚？")
+    table = _sentences("数据缙云村晚这五年2020年举办村晚168场2021年举办村晚204场2024年举办村晚386场")
+    assert extract(question, table, {0: 2024})[0].text == "386场"
+    assert extract(question, table, {0: 2021})[0].text == "204场"
+
+
+def test_of_two_figures_in_one_sentence_the_clause_printing_the_question_wins():
+    found = extract(analyse("有几对新人承诺不要彩礼？"),
+                    _sentences("婚礼现场，26对新人还联名发出倡议，其中有19对新人承诺不收彩礼。"))
+    assert found[0].text == "19对"
+

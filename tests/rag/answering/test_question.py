@@ -177,6 +177,10 @@ def test_who_a_person_is_may_be_asked_around_the_name(text, person):
     ("成都市总工会征集的作品分哪几个组别？", AnswerType.LIST, None),  # which, not how many
     ("徐汇“邻里汇”被写进了市委的哪份文件？", AnswerType.WORK, "文件"),
     ("这篇报道是哪篇文章的续篇？", AnswerType.WORK, "文章"),
+    # the kind of body named before what is asked of it: a body, not a title
+    ("全民健身社会组织，全称叫什么？", AnswerType.ORGANIZATION, None),
+    ("李振国创办的合作社全称是什么？", AnswerType.ORGANIZATION, "合作社"),
+    ("一起发起“时间银行”的社工机构是哪家？", AnswerType.ORGANIZATION, "社工机构"),
 ])
 def test_which_of_several_and_which_document(text, answer_type, focus):
     q = analyse(text)
