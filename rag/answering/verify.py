@@ -56,8 +56,13 @@ def _of_year(years: set[str], sentence: str) -> bool:
 
 def _of_years(years: set[str], candidate: Candidate, articles: list[str]) -> bool:
     """`_of_year` for a candidate's sentence, and for a sentence printing no year, for its article (a figure
-    of an article that prints years, none of them the one asked, does not answer)."""
+    of an article that prints years, none of them the one asked, does not answer). Where years stand before
+    the figure in its sentence, the nearest is its year (2023年全市共有4.86万人次……比2022年增长11.3%: 2023's)."""
     sentence = candidate.sentence
+    before = _YEARS.findall(squash(sentence.text[: candidate.start - sentence.start]))
+    if before:
+        lo, hi = int(before[-1][0]), int(before[-1][1] or before[-1][0])
+        return any(lo <= int(y) <= hi for y in years)
     if not _of_year(years, sentence.text):
         return False
     return bool(_YEARS.search(squash(sentence.text))) or sentence.passage >= len(articles) \
@@ -94,6 +99,7 @@ def _of_relative_year(question: Question, candidate: Candidate) -> bool:
 _LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4, "社区": 4}
 _UNITS = "|".join(sorted(_LEVELS, key=len, reverse=True))  # 自治区 before 区
 _WHOLE = re.compile(f"全({_UNITS})")
+_WHOLE_DOING = re.compile(f"(?:(?<=[在于])|(?=全(?:{_UNITS})(?:已|共|累计|范围)))全({_UNITS})")
 
 
 def _of_place(question: Question, candidate: Candidate) -> bool:
@@ -107,9 +113,25 @@ def _of_place(question: Question, candidate: Candidate) -> bool:
     text = candidate.sentence.text
     if any(f in squash(text) for f in asked.forms):
         return True
+    before = text[: candidate.start - candidate.sentence.start]
+    clause = re.split("[，,；;。！？!?]", before)[-1]
+    # a clause earlier, the whole unit where something is done: 麒麟区已在全区11个镇推广……，建成积分超市97个 (not
+    # 被确定为全国、全省试点县后，今年又将……)
+    wholes = [*_WHOLE.finditer(clause), *_WHOLE_DOING.finditer(before)]
+    return not any(_LEVELS[m.group(1)] < _LEVELS[unit] for m in wholes)
+
+
+# What is planned is not yet done: asked how many were built (已经建成了多少处), a figure the clause gives as a
+# plan (计划新建驿站20处) does not answer.
+_PLAN = re.compile("计划|拟|力争|预计|争取|目标|将(?:新建|建成|建设|达到|实现|增加|扩大|推广|完成)")
+
+
+def _of_plan(question: Question, candidate: Candidate) -> bool:
+    if question.answer_type not in (AnswerType.NUMBER, AnswerType.MONEY) or _PLAN.search(question.text):
+        return True
     at = candidate.start - candidate.sentence.start
-    clause = re.split("[，,；;。！？!?]", text[:at])[-1]
-    return not any(_LEVELS[m.group(1)] < _LEVELS[unit] for m in _WHOLE.finditer(clause))
+    clause = re.split("[，,；;。！？!?]", candidate.sentence.text[:at])[-1]
+    return _PLAN.search(clause) is None
 
 
 # When something starts and when it ends are different dates: asked when a call for works closes (截止), the
@@ -143,7 +165,7 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
         candidates = [c for c in candidates if (not years or _of_years(years, c, articles))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)
-                      and _of_relative_year(question, c) and _of_place(question, c)]
+                      and _of_relative_year(question, c) and _of_place(question, c) and _of_plan(question, c)]
         missing = absent_entities(question, articles)
         if missing:
             return Verdict(RefusalReason.ENTITY_ABSENT, f"资料中没有关于{'、'.join(e.text for e in missing)}的内容。")

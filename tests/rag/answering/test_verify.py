@@ -136,3 +136,27 @@ def test_the_nearest_this_year_or_last_year_before_a_figure_says_whose_it_is():
     sentence = "夜校去年秋季首次推出，当时只有18门课程，今年扩容到48门课程。"
     assert _verify("夜校今年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "48门"
     assert _verify("夜校去年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "18门"
+
+
+def test_the_nearest_year_before_a_figure_is_its_year():
+    sentence = "2023年全市共有4.86万人次参加无偿献血，比2022年增长11.3%。"
+    article = squash("三明市无偿献血。" + sentence)
+    assert _verify("2022年全市有多少人次参加了无偿献血？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("2023年全市有多少人次参加了无偿献血？", sentence, articles=(article,)).best.text == "4.86万人次"
+    grown = "村集体经济收入从2018年的4.5万元增加到2020年的68万元。"
+    assert _verify("2020年的村集体经济收入有多少？", grown, articles=(squash(grown),)).best.text == "68万元"
+
+
+def test_the_whole_of_a_larger_unit_named_a_clause_earlier_does_not_answer_for_a_place_inside_it():
+    sentence = "目前，麒麟区已在全区11个镇推广积分超市模式，建成积分超市97个。"
+    article = squash("曲靖市麒麟区越州镇潇湘村的积分超市。" + sentence)
+    assert _verify("越州镇一共建了多少个积分超市？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("麒麟区一共建了多少个积分超市？", sentence, articles=(article,)).reason is None
+
+
+def test_a_planned_figure_does_not_say_how_many_were_done():
+    sentence = "今年，寿光市还计划新建老兵驿站20处。"
+    article = squash("寿光市老兵驿站。" + sentence)
+    assert _verify("寿光市已经建成了多少处老兵驿站？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("寿光市今年计划新建多少处老兵驿站？", sentence, articles=(article,)).best.text == "20处"
