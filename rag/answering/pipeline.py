@@ -140,7 +140,7 @@ class QuestionAnswerer:
             # the year each page was printed: what 今年 and 去年 mean on it
             years = {i: int(d.meta.date[:4]) for i, d in enumerate(documents) if d and d.meta.date}
         candidates = extract(question, evidence, years)
-        verdict = verify(question, evidence, candidates, articles, self.config)
+        verdict = verify(question, evidence, candidates, articles, self.config, years)
         credit = self._credit(question, hits) if question.asks_photographer else None
         if question.asks_photographer and credit is None and verdict.reason is None:
             # a name in a caption is who the picture shows, not who took it

@@ -120,7 +120,7 @@ LENGTH_UNITS = "公里|千米|米|厘米"
 DURATION_UNITS = "个月|周年|年|天|小时|分钟|周"
 NUM = r"[0-9０-９.．,，]+|[零〇一二两三四五六七八九十百千万亿几数余多]+"
 
-_PERSON_NOUNS = ("(人|者|员|长|书记|主任|教授|老师|校长|记者|摊主|老人|大爷|阿姨|干部|队员|志愿者|负责人|领导|作者|"
+_PERSON_NOUNS = ("(人|者|员|长|师|书记|主任|教授|老师|校长|记者|摊主|老人|大爷|阿姨|干部|队员|志愿者|负责人|领导|作者|"
                  "主持人|讲解员|书记|委员|代表|模范|好人|烈士|英雄|村民|居民|市民|姐妹|兄弟|夫妇|医生|民警)")
 _ORG_WORDS = ("中心|单位|部门|机构|组织|协会|学校|大学|中学|小学|幼儿园|公司|企业|团队|委员会|机关|医院|银行|"
               "媒体|平台|基金会|社团|工会|队伍|志愿队|服务队|合作社|促进会|联合会|集团")
@@ -192,6 +192,8 @@ def analyse(text: str) -> Question:
     focus = None if person else _focus(q, words, answer_type)  # 职务, 身份: asked of the person, no word to find
     if unit == "%" and focus in ("比例", "占比", "比重", "百分比"):
         focus = None  # the word for the unit itself: a percentage is the answer
+    if answer_type is AnswerType.NUMBER and unit is None and focus and re.search(f"{_PERSON_NOUNS}$", focus):
+        unit = "名"  # 有多少志愿者: people are counted in 名, 人 or 位 (not 4家)
     return Question(text=text, answer_type=answer_type, unit=unit, focus=focus, entities=entities,
                     terms=_terms(words))
 
@@ -287,7 +289,8 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
             break
         pos += len(word)
     i = ask + 1
-    while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])):
+    while i < len(tokens) and (tokens[i][1] in ("m", "q") or _UNIT_ONLY.fullmatch(tokens[i][0])
+                               or tokens[i][0] in ("是", "为") and i == ask + 1):  # 多少是退休教师
         i += 1  # the measure word or unit: 多少/名, 几/条, 哪/部
     if answer_type in (AnswerType.PLACE, AnswerType.ORGANIZATION) and i < len(tokens) \
             and re.fullmatch(f"(?:{_PLACE_WORDS}|{_ORG_WORDS}|{ADMIN_SUFFIX})", tokens[i][0]) \

@@ -8,6 +8,7 @@ score separates them better than 62-65 % of pairs); checking the answer's own ma
 from __future__ import annotations
 
 import re
+from typing import Mapping
 from dataclasses import dataclass
 
 from rag.answering.candidates import Candidate, numeric_value
@@ -54,14 +55,19 @@ def _of_year(years: set[str], sentence: str) -> bool:
     return not printed or any(lo <= int(y) <= hi for y in years for lo, hi in printed)
 
 
-def _of_years(years: set[str], candidate: Candidate, articles: list[str]) -> bool:
+def _of_years(years: set[str], candidate: Candidate, articles: list[str], printed: int | None = None) -> bool:
     """`_of_year` for a candidate's sentence, and for a sentence printing no year, for its article (a figure
     of an article that prints years, none of them the one asked, does not answer). Where years stand before
-    the figure in its sentence, the nearest is its year (2023年全市共有4.86万人次……比2022年增长11.3%: 2023's)."""
+    the figure in its sentence, the nearest is its year (2023年全市共有4.86万人次……比2022年增长11.3%: 2023's),
+    今年 and 去年 among them once the year the page was printed (`printed`) is known."""
     sentence = candidate.sentence
-    before = _YEARS.findall(squash(sentence.text[: candidate.start - sentence.start]))
-    if before:
-        lo, hi = int(before[-1][0]), int(before[-1][1] or before[-1][0])
+    before = squash(sentence.text[: candidate.start - sentence.start])
+    marks = [(m.start(), int(m.group(1)), int(m.group(2) or m.group(1))) for m in _YEARS.finditer(before)]
+    if printed is not None:
+        marks += [(m.start(), printed - (m.group(0) == "去年"), printed - (m.group(0) == "去年"))
+                  for m in re.finditer("今年|去年", before)]
+    if marks:
+        _, lo, hi = max(marks)
         return any(lo <= int(y) <= hi for y in years)
     if not _of_year(years, sentence.text):
         return False
@@ -152,8 +158,9 @@ def _of_event(question: Question, candidate: Candidate) -> bool:
 
 
 def verify(question: Question, evidence: list[Sentence], candidates: list[Candidate], articles: list[str],
-           config: AnswerConfig) -> Verdict:
-    """`articles`: the squashed text of the article each retrieved passage comes from, by passage index."""
+           config: AnswerConfig, printed: Mapping[int, int] | None = None) -> Verdict:
+    """`articles`: the squashed text of the article each retrieved passage comes from, by passage index;
+    `printed`: the year each passage's page was printed, where known."""
     if config.verify:
         # A figure from an article about somebody else does not answer (a kindergarten's pupils are not
         # counted in another town's report): a candidate's own article must mention every name asked about.
@@ -163,7 +170,8 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
         rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
-        candidates = [c for c in candidates if (not years or _of_years(years, c, articles))
+        candidates = [c for c in candidates if (not years or _of_years(years, c, articles,
+                                                                        (printed or {}).get(c.sentence.passage)))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)
                       and _of_relative_year(question, c) and _of_place(question, c) and _of_plan(question, c)]
         missing = absent_entities(question, articles)

@@ -48,7 +48,7 @@ _CN_NUM = "一二三四五六七八九十"
 _WEEKDAY = r"(?:星期|礼拜|周)[一二三四五六日天]"
 _DATE = re.compile(
     rf"(?<![\d{_CN_DIGIT}])(?:"
-    rf"(?P<y>(?:19|20)\d\d)年(?P<m>[01]?\d)月(?P<d>[0-3]?\d)日"
+    rf"(?P<y>(?:19|20)\d\d) ?年 ?(?P<m>[01]?\d) ?月 ?(?P<d>[0-3]?\d) ?日"  # OCR spaces: 2024年4 月18日
     rf"|(?P<cy>[{_CN_DIGIT}]{{4}})年(?P<cm>[{_CN_NUM}]{{1,2}})月(?P<cd>[{_CN_NUM}]{{1,3}})日"
     rf"|(?P<iy>(?:19|20)\d\d)(?P<sep>[-./])(?P<im>[01]?\d)(?P=sep)(?P<id>[0-3]?\d)(?![\d.])"
     rf")"
@@ -70,7 +70,9 @@ _PAPER = re.compile(
 # Other things a masthead or folio prints: issue numbers, registration codes, "今日8版", editors.
 _OTHER = re.compile(
     rf"{_WEEKDAY}|总?第\d+(?:期|号)|CN\s*\d\d\s*-\s*\d{{4}}(?:/[A-Z]+)?|代号\s*\d+\s*-\s*\d+|今日\s*\d+\s*版"
-    rf"|(?:责任|本版|值班)?(?:编辑|校对|美编|主编)\s*[:：]?\s*[{_HAN}]{{2,4}}|出版日期|电话|邮编|天气"
+    # the page's staff, a name letter-spaced or not: 责任编辑：刘晓岚 美术编辑：孙 伟 版式：郑 薇
+    rf"|(?:责任|本版|值班|美术|图片)?(?:编辑|校对|美编|主编|版式设计|版式|设计|制图)\s*[:：]?\s*[{_HAN}](?: ?[{_HAN}]){{1,3}}"
+    rf"|出版日期|电话|邮编|天气"
 )
 _SEPARATORS = set(" \t|｜·•・:：/／-—_()（）[]【】,，")
 HEAD_LINES = 12  # a masthead sits in the first lines of a page...

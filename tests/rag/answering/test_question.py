@@ -11,7 +11,7 @@ LIST, REASON, MANNER, OTHER = AnswerType.LIST, AnswerType.REASON, AnswerType.MAN
 # (question, answer type, unit, focus, names that must be among the entities)
 TABLE = [
     # numbers with their measure word or unit
-    ("海淀区一共注册了多少志愿者？", N, None, "志愿者", ["海淀区"]),
+    ("海淀区一共注册了多少志愿者？", N, "名", "志愿者", ["海淀区"]),  # people counted: 名, 人 or 位
     ("太原今年确定了多少个县作为市级试点？", N, "个", "县", ["太原"]),
     ("乐都区的志愿服务队伍吸纳了多少名专业人才？", N, "名", "专业人才", ["乐都区"]),
     ("新思汇第一季一共安排了几讲课？", N, "讲", None, []),

@@ -160,3 +160,12 @@ def test_a_planned_figure_does_not_say_how_many_were_done():
     article = squash("寿光市老兵驿站。" + sentence)
     assert _verify("寿光市已经建成了多少处老兵驿站？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
     assert _verify("寿光市今年计划新建多少处老兵驿站？", sentence, articles=(article,)).best.text == "20处"
+
+
+def test_this_year_on_a_page_printed_in_2022_is_2022():
+    sentence = "截至今年8月，全县已建成积分超市214家，兑换物品价值186万元。"
+    q = analyse("积分超市在2021年全年兑换出去的物品价值多少万元？")
+    evidence = _evidence(sentence)
+    found = extract(q, evidence)
+    assert verify(q, evidence, found, [squash(sentence)], CONFIG, {0: 2022}).reason is RefusalReason.NO_TYPED_ANSWER
+    assert verify(q, evidence, found, [squash(sentence)], CONFIG, {0: 2021}).best.text == "186万元"

@@ -36,6 +36,14 @@ def test_a_folio_at_the_foot_of_the_page():
     assert (meta.date, meta.page, meta.page_name) == ("2021-03-05", 4, "要闻")
 
 
+@pytest.mark.parametrize("head, day", [
+    ("2022年9月15日 星期四 5 文明中国 责任编辑：刘晓岚 美术编辑：孙 伟", "2022-09-15"),  # the page's staff, letter-spaced
+    ("2024年4 月18日 星期四\n7", "2024-04-18"),  # a space OCR put inside the date
+])
+def test_a_header_naming_the_pages_staff_or_with_spaces_in_its_date_gives_the_date(head, day):
+    assert extract(f"{head}\n标题\n{BODY}").meta.date == day
+
+
 def test_the_lunar_date_is_not_the_publication_date():
     assert extract("农历辛丑年正月廿二\n" + BODY).meta.date is None
 
