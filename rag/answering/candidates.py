@@ -111,7 +111,7 @@ def extract(question: Question, evidence: list[Sentence], years: Mapping[int, in
                      + 0.3 * _titles_in(question, sentence.text, text)
                      # several dates of one sentence are told apart by their verbs alone
                      + (0.6 if question.answer_type is AnswerType.DATE else 0.3)
-                     * _before_asked_verb(question, sentence.text, b)
+                     * _before_asked_verb(question, sentence.text, a, b)
                      + 0.3 * _year_next_to(question, sentence.text, a, (years or {}).get(sentence.passage))
                      - 0.2 * bool(question.answer_type is AnswerType.PLACE and re.search("(?:省|自治区)$", text))
                      - 0.5 * team)
@@ -151,20 +151,31 @@ def _titles_in(question: Question, sentence: str, candidate: str) -> bool:
 _TO_VERB = re.compile(r"(?:[于在自]?(?:19|20)[0-9]{2}年(?:[0-9]{1,2}月)?(?:[0-9]{1,2}[日号])?)?(?:起|正式|开始|共同|联合|牵头)?")
 
 
-def _before_asked_verb(question: Question, text: str, b: int) -> bool:
+def _before_asked_verb(question: Question, text: str, a: int, b: int) -> bool:
     """A body or a date printed right before the question's own verb (由陕西童晖托育服务有限公司运营, asked
     由哪家公司来运营; 自2020年7月1日起施行, asked 什么时候开始施行). Not a person: a list of people ends on the
     verb they share (……张峻，……杨继承出席会议)."""
     if question.answer_type not in (AnswerType.ORGANIZATION, AnswerType.DATE):
         return False
     at = _TO_VERB.match(text, b).end()
-    return any(text.startswith(v, at) for v in _verbs(question.text))
+    verbs = _verbs(question.text)
+    if any(text.startswith(v, at) for v in verbs):
+        return True
+    # a date printed right after its verb: 这支救援队成立于2016年, asked 哪一年组建
+    return question.answer_type is AnswerType.DATE and any(
+        re.search(f"{v}(?:于|在)?$", text[max(0, a - 4): a]) for v in verbs)
+
+
+# verbs a page prints for one another: asked when a team was 组建, it was 成立于2016年
+_SAME_VERBS = ({"成立", "组建", "创建", "创办", "建立", "组成"}, {"建成", "落成", "竣工"}, {"启动", "开启"})
 
 
 @lru_cache(maxsize=1024)
 def _verbs(text: str) -> tuple[str, ...]:
-    """A question's verbs of two characters or more, cut once per question (not once per candidate)."""
-    return tuple(w for _, _, w, flag in _tokens(text) if flag.startswith("v") and len(w) >= 2)
+    """A question's verbs of two characters or more and the verbs a page may print for them, cut once per
+    question (not once per candidate)."""
+    asked = [w for _, _, w, flag in _tokens(text) if flag.startswith("v") and len(w) >= 2]
+    return tuple(dict.fromkeys(asked + [v for w in asked for group in _SAME_VERBS if w in group for v in group]))
 
 
 def _echoes(question: Question, text: str) -> bool:
@@ -627,6 +638,7 @@ def _word_tag(word: str) -> str | None:
     return posseg().dt.word_tag_tab.get(word)
 
 
+_VENUE_END = re.compile("公园|广场|礼堂|剧院|体育馆|体育场|文化宫|会展中心|中心")
 _COMPANY_END = re.compile("(?:有限公司|公司|集团|服务中心|合作社|研究院|促进会|协会)$")
 
 
@@ -644,6 +656,10 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         # a verb inside a company's name, whose suffix follows within two words
         inside = start is not None and flag.startswith("v") and any(
             _COMPANY_END.search(t[2]) for t in tokens[i: i + 3])  # the suffix itself too: 促进会/v
+        # 在如意/v 河/ns 公园/n, 赛罕区如意/v 河公园: a verb inside a venue's name whose suffix follows within two
+        # words, opening it right after 在
+        inside = inside or flag.startswith("v") and (start is not None or i > 0 and tokens[i - 1][2] in ("在", "于")) \
+            and any(_VENUE_END.fullmatch(t[2]) for t in tokens[i + 1: i + 3])
         # 工作委员会, 活动中心: a word that ends runs goes on inside a body's name
         breaks = word in _RUN_BREAK and not _ORG_WORD.fullmatch(tokens[i + 1][2])
         # 青岛/ns 西海岸/s 新区/ns: a word of place goes on inside a run

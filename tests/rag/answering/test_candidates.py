@@ -375,3 +375,13 @@ def test_of_two_figures_in_one_sentence_the_clause_printing_the_question_wins():
                     _sentences("婚礼现场，26对新人还联名发出倡议，其中有19对新人承诺不收彩礼。"))
     assert found[0].text == "19对"
 
+
+
+@pytest.mark.parametrize("question, sentences, expected", [
+    ("广场舞展演是在哪里举行的？", ["广场舞展演活动在如意河公园举行。"], "如意河公园"),  # 如意/v 河/ns 公园/n
+    ("那支救援队是哪一年组建起来的？",
+     ["2024年1月，救援队被评为先进集体。这支救援队成立于2016年，最初只有17名队员。"], "2016年"),  # 组建, printed 成立
+])
+def test_a_verb_inside_a_venues_name_and_a_date_after_its_verb_or_one_like_it(question, sentences, expected):
+    found = extract(analyse(question), _sentences(*sentences))
+    assert found and found[0].text == expected
