@@ -297,10 +297,10 @@ def _year_next_to(question: Question, text: str, a: int, printed: int | None = N
     if not (asked or relative) or m is None:
         return 0.0
     year = m.group(1)
-    if printed is not None and year in "今去":
-        year = str(printed - (year == "去"))
     if printed is not None:
         asked |= {str(printed - (r == "去")) for r in relative}
+        if year in "今去":  # a figure after the word itself gains nothing, as above
+            return 0.0 if str(printed - (year == "去")) in asked else -1.0
     if asked:
         return 1.0 if year in asked else 0.0 if year in "今去" else -1.0
     return 0.0 if year in relative else -1.0 if year in "今去" else -0.5

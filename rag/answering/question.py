@@ -424,14 +424,13 @@ def _place_tail_word(word: str, flag: str) -> bool:
     return flag == "ns" and re.fullmatch(f"[{CJK}](?:{ADMIN_SUFFIX})", word) is not None \
         and not EVERY_PLACE.match(word) and posseg().dt.tokenizer.FREQ.get(word, 0) < 100
 
+
 # 回村/ns, 进城/ns: a verb of going and where to, no place's name
 _GOING_TO = re.compile(f"[回进到返下出入](?:{ADMIN_SUFFIX}|城)")
 
 
 def _name_kind(word: str, flag: str) -> EntityKind | None:
-    if _GOING_TO.fullmatch(word):
-        return None
-    if len(word) < 2 or word in _NOT_ENTITIES or not re.fullmatch(f"[{CJK}]+", word) or EVERY_PLACE.match(word):
+    if len(word) < 2 or word in _NOT_ENTITIES or _GOING_TO.fullmatch(word) or not re.fullmatch(f"[{CJK}]+", word) or EVERY_PLACE.match(word):
         return None
     if flag.startswith(("ns", "nr", "nz")) and re.search(f"(?:{ADMIN_SUFFIX})$", word) \
             and not (flag.startswith("nr") and len(word) <= 3 and word[0] in SURNAMES):  # 张旗/nr is a person

@@ -368,6 +368,8 @@ def test_the_page_year_tells_which_year_of_a_table_is_this_year():
     table = _sentences("数据缙云村晚这五年2020年举办村晚168场2021年举办村晚204场2024年举办村晚386场")
     assert extract(question, table, {0: 2024})[0].text == "386场"
     assert extract(question, table, {0: 2021})[0].text == "204场"
+    listed = _sentences("今年又将8个县（市、区）、20个街道（乡镇）、60个社区（农村）确定为市级试点。")
+    assert extract(analyse("今年确定的市级试点里，街道一级有多少个？"), listed, {0: 2022})[0].text == "20个"
 
 
 def test_of_two_figures_in_one_sentence_the_clause_printing_the_question_wins():
