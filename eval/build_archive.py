@@ -26,7 +26,7 @@ import numpy as np
 from rag.config import Settings
 from rag.engine import Engine
 from rag.indexing.lexical import writes
-from rag.indexing.store import embed_text, lexical_terms, sentence_key, text_hash
+from rag.indexing.store import Store, embed_text, lexical_terms, sentence_key, text_hash
 from rag.ingest.loading import Source, read
 from rag.text.mapped import Mapped
 from rag.types import Article, Chunk
@@ -87,9 +87,10 @@ def main() -> None:
     loaded = 0
     with Pool(args.workers) as pool, index._write(fresh=True) as (store, lexicon):
         if args.embeddings_from:
-            store.db.execute("ATTACH DATABASE ? AS other", (str(args.embeddings_from / "store.sqlite3"),))
-            store.db.execute("INSERT OR IGNORE INTO embeddings SELECT * FROM other.embeddings")
-            store.db.execute("DETACH DATABASE other")
+            other = Store(args.embeddings_from / "store.sqlite3", readonly=True)
+            for key in (name, sentence_key(name)):
+                store.put_vectors(key, other.all_vectors(key))
+            other.close()
         for page, (items, terms) in enumerate(pool.imap(analyse, pages(args.corpus, rows, args.per_doc), 8)):
             chunks = page_chunks(page, [text for _, text in items])
             vecs = np.asarray(vectors[[row for row, _ in items]], dtype=np.float32)

@@ -46,6 +46,7 @@ from rag.indexing.segments import Segments, describe
 from rag.indexing.store import (
     CollectionInfo,
     DocumentInfo,
+    Hash,
     Store,
     embed_text,
     lexical_terms,
@@ -406,7 +407,7 @@ class Index:
                     progress(1)
         return results
 
-    def _embed(self, store: Store, texts: list[str], hashes: list[str]) -> np.ndarray:
+    def _embed(self, store: Store, texts: list[str], hashes: list[Hash]) -> np.ndarray:
         cached = store.cached_vectors(self.embedder.name, hashes)
         todo = [i for i, h in enumerate(hashes) if h not in cached]
         if todo:
@@ -437,7 +438,7 @@ class Index:
             done += len(todo)
         return done
 
-    def _embed_sentences(self, store: Store, chunks: list[Chunk], hashes: list[str]) -> dict[str, np.ndarray]:
+    def _embed_sentences(self, store: Store, chunks: list[Chunk], hashes: list[Hash]) -> dict[Hash, np.ndarray]:
         """Each chunk's sentence vectors (n x dim), keyed by the chunk's hash; cached ones are not redone."""
         key = sentence_key(self.embedder.name)
         cached = store.cached_vectors(key, hashes)

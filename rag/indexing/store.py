@@ -1,7 +1,8 @@
 """The SQLite store of an index: documents, articles, chunks, an FTS5 table (where indexes written before the
 lexicon, rag.indexing.lexical, kept their rows' tokens; their first write moves them), the embedding cache
 (vectors keyed by model and text hash, so re-indexing unchanged text embeds nothing; a chunk's sentence vectors
-are one row under `sentence_key(model)` and the chunk's hash, in fp16), and the bookkeeping of
+are one row under `sentence_key(model)` and the chunk's hash, in fp16; the model is a small number from the
+`models` table), and the bookkeeping of
 the vector segments: which segment holds each chunk (NULL: not sealed yet), the sealed segments, and the
 tombstones of deleted chunks still inside a sealed segment.
 
@@ -21,7 +22,7 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from rag.checksums import text_sha256 as text_hash
+from rag.checksums import text_hash
 from rag.indexing.lexical.fresh import LexiconStats
 from rag.ingest.chunking import sentences
 from rag.ingest.loading import Box, Source
@@ -42,7 +43,7 @@ CREATE INDEX IF NOT EXISTS articles_doc ON articles(doc_id, ordinal);
 CREATE TABLE IF NOT EXISTS chunks (
     id INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE, doc_id TEXT NOT NULL, article_id TEXT NOT NULL,
     title TEXT NOT NULL, text TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-    ordinal INTEGER NOT NULL, embed_hash TEXT NOT NULL);
+    ordinal INTEGER NOT NULL, embed_hash BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 -- a delete asks whether any chunk still uses a vector: without it, a scan of every chunk per removed chunk
 CREATE INDEX IF NOT EXISTS chunks_embed ON chunks(embed_hash);
@@ -54,13 +55,14 @@ CREATE TABLE IF NOT EXISTS page_lines (
     x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS page_lines_doc ON page_lines(doc_id, start);
 CREATE TABLE IF NOT EXISTS embeddings (
-    model TEXT NOT NULL, text_hash TEXT NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
+    model INTEGER NOT NULL, text_hash BLOB NOT NULL, vector BLOB NOT NULL, PRIMARY KEY (model, text_hash));
+CREATE TABLE IF NOT EXISTS models (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
 CREATE TABLE IF NOT EXISTS segments (
     id INTEGER PRIMARY KEY, file TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL,
     info TEXT NOT NULL, sha256 TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (datetime('now')));
 CREATE TABLE IF NOT EXISTS tombstones (rowid INTEGER PRIMARY KEY, segment INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS lexical_deletes (rowid INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS sentence_pending (text_hash TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sentence_pending (text_hash BLOB PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS collections (
     name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL DEFAULT (datetime('now')));
@@ -89,6 +91,10 @@ def _batches(ids: list[int], size: int = 900) -> Iterator[tuple[list[int], str]]
     for i in range(0, len(ids), size):
         batch = ids[i: i + size]
         yield batch, ",".join("?" * len(batch))
+
+
+# A text's hash as stored: 16 bytes, or 64 hex digits in the rows of an index from before (rag.checksums)
+Hash = bytes | str
 
 
 def embed_text(chunk: Chunk) -> str:
@@ -167,13 +173,15 @@ class Store:
         self.db = sqlite3.connect(f"file:{path}", uri=True, check_same_thread=False, isolation_level=None, timeout=30)
         self.db.row_factory = sqlite3.Row
         self._lock = threading.RLock()  # one connection shared by the server's threads
-        self._released: set[str] = set()  # embedding hashes of removed chunks, pruned at the end of a write
+        self._released: set[Hash] = set()  # embedding hashes of removed chunks, pruned at the end of a write
         if readonly:
             self.db.execute("PRAGMA query_only=ON")
         else:
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
-            self.db.executescript(SCHEMA)
+            # a new index stores models by number (`_model`); one from before keeps their names
+            numbered = "" if self._has("documents") else "INSERT INTO meta VALUES ('models', 'numbered');"
+            self.db.executescript(SCHEMA + numbered)
             for table, column, sql in MIGRATIONS:
                 if column not in {r["name"] for r in self.db.execute(f"PRAGMA table_info({table})")}:
                     self.db.execute(sql)
@@ -183,15 +191,30 @@ class Store:
             self.db.execute("DROP INDEX IF EXISTS embeddings_hash")
             self.db.execute("CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection, date)")
         # An index built before formats were kept opens read-only without the table: its documents are text.
-        has_formats = self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'formats'").fetchone() is not None
         self._documents_sql = ("SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d "
-                               "LEFT JOIN formats f USING (doc_id)") if has_formats else "SELECT * FROM documents"
+                               "LEFT JOIN formats f USING (doc_id)") if self._has("formats") else "SELECT * FROM documents"
         # Likewise an index from before collections: all its documents are in the default collection.
-        self._collections = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'collections'").fetchone())
+        self._collections = self._has("collections")
         # A build written before page storage existed has no page tables: its documents have no pages.
-        self._paged = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'pages'").fetchone())
+        self._paged = self._has("pages")
         # ... and one from before deferred sentence vectors has none pending.
-        self._deferring = bool(self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sentence_pending'").fetchone())
+        self._deferring = self._has("sentence_pending")
+        self._numbered = self._has("meta") and self.get_meta("models") == "numbered"
+
+    def _has(self, table: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (table,)).fetchone() is not None
+
+    def _model(self, name: str, create: bool = False) -> int | str | None:
+        """What the embeddings table stores for a model: its number, which a write creates (`create`) and a read
+        without one finds no vectors for (None). It is in every row and in every key of the table's index, which an
+        add writes into at random places: with the names (up to 43 characters) and hex hashes there, an add on the
+        seeds wrote 0.26x the index; with numbers and 16-byte hashes, 0.23x. An index from before keeps the names."""
+        if not self._numbered:
+            return name
+        row = self._rows("SELECT id FROM models WHERE name = ?", (name,))
+        if row or not create:
+            return row[0]["id"] if row else None
+        return self.db.execute("INSERT INTO models (name) VALUES (?)", (name,)).lastrowid
 
     def close(self) -> None:
         self.db.close()
@@ -364,7 +387,7 @@ class Store:
                           (limit,))
         return [(r["rowid"], tuple(r[a] for a in analyzers.ANALYZERS)) for r in rows]
 
-    def pending_sentences(self, limit: int) -> list[tuple[str, Chunk]]:
+    def pending_sentences(self, limit: int) -> list[tuple[Hash, Chunk]]:
         """Chunk hashes written without their sentence vectors, each with one chunk of that text."""
         if not self._deferring:
             return []
@@ -390,24 +413,33 @@ class Store:
         """Removed rows the lexicon may still hold (cleared once it has dropped them)."""
         return [r["rowid"] for r in self._rows("SELECT rowid FROM lexical_deletes ORDER BY rowid")]
 
-    def cached_vectors(self, model: str, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
+    def cached_vectors(self, model: str, hashes: Sequence[Hash]) -> dict[Hash, np.ndarray]:
+        out: dict[Hash, np.ndarray] = {}
         for key in _keys(model):
             todo = [h for h in hashes if h not in out]
-            for i in range(0, len(todo), 500):
+            stored = self._model(key)
+            for i in range(0, len(todo) if stored is not None else 0, 500):
                 batch = todo[i : i + 500]
                 rows = self._rows(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
-                                  f"({','.join('?' * len(batch))})", [key, *batch])
+                                  f"({','.join('?' * len(batch))})", [stored, *batch])
                 out.update({r["text_hash"]: _decode(key, r["vector"]) for r in rows})
         return out
+
+    def all_vectors(self, model: str) -> dict[Hash, np.ndarray]:
+        """Every cached vector of `model` (its newest key), by hash: what another index of the model can reuse."""
+        stored = self._model(model)
+        rows = self._rows("SELECT text_hash, vector FROM embeddings WHERE model = ?", (stored,)) if stored is not None else []
+        return {r["text_hash"]: _decode(model, r["vector"]) for r in rows}
 
     # -- writes (by the one writer, inside a transaction) --------------------------------------------
     def transaction(self):
         return _Transaction(self)
 
-    def put_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
-                            [(model, h, v.astype(_dtype(model)).tobytes()) for h, v in vectors.items()])
+    def put_vectors(self, model: str, vectors: dict[Hash, np.ndarray]) -> None:
+        if vectors:
+            stored = self._model(model, create=True)
+            self.db.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?, ?)",
+                                [(stored, h, v.astype(_dtype(model)).tobytes()) for h, v in vectors.items()])
 
     def add_document(self, source: Source, articles: list[Article], chunks: list[Chunk]) -> list[int]:
         """Insert a document with its articles and chunks; returns the chunks' row ids (FAISS ids). Their tokens
@@ -481,7 +513,7 @@ class Store:
         more (after any re-add, so that a replaced document keeps the vectors of its unchanged text)."""
         unused = [h for h in self._released
                   if not self.db.execute("SELECT 1 FROM chunks WHERE embed_hash = ? LIMIT 1", (h,)).fetchone()]
-        keys = (model, *_keys(sentence_key(model)))
+        keys = [stored for key in (model, *_keys(sentence_key(model))) if (stored := self._model(key)) is not None]
         self.db.executemany("DELETE FROM embeddings WHERE model = ? AND text_hash = ?",
                             [(key, h) for key in keys for h in unused])
         self.db.executemany("DELETE FROM sentence_pending WHERE text_hash = ?", [(h,) for h in unused])
@@ -524,11 +556,13 @@ class Store:
         out: dict[int, np.ndarray] = {}
         ids = [int(i) for i in ids]
         for key in _keys(model):
+            if (stored := self._model(key)) is None:
+                continue
             for batch, marks in _batches([i for i in ids if i not in out]):
                 # CROSS JOIN fixes the loop order (chunks by id, then their vector): given the choice, SQLite
                 # walked every vector of the model and probed chunks by hash, 114 s for 137 rows of a 1M archive
                 rows = self._rows(f"SELECT c.id, e.vector FROM chunks c CROSS JOIN embeddings e ON e.text_hash = "
-                                  f"c.embed_hash AND e.model = ? WHERE c.id IN ({marks})", [key, *batch])
+                                  f"c.embed_hash AND e.model = ? WHERE c.id IN ({marks})", [stored, *batch])
                 out.update({r["id"]: _decode(key, r["vector"]) for r in rows})
         return out
 
@@ -571,11 +605,11 @@ class Store:
     def set_segment_info(self, segment: int, info: str) -> None:
         self.db.execute("UPDATE segments SET info = ? WHERE id = ?", (info, segment))
 
-    def defer_sentences(self, hashes: Iterable[str]) -> None:
+    def defer_sentences(self, hashes: Iterable[Hash]) -> None:
         """Record chunk hashes whose sentence vectors are embedded after the write (`Index.fill_sentences`)."""
         self.db.executemany("INSERT OR IGNORE INTO sentence_pending VALUES (?)", [(h,) for h in hashes])
 
-    def put_sentences(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+    def put_sentences(self, model: str, vectors: dict[Hash, np.ndarray]) -> None:
         """Store deferred sentence vectors, for the hashes a chunk still uses, and clear them from pending."""
         live = [(h, v) for h, v in vectors.items()
                 if self.db.execute("SELECT 1 FROM chunks WHERE embed_hash = ? LIMIT 1", (h,)).fetchone()]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rag.evaluation import documents
-from rag.indexing.store import Store, sentence_key
+from rag.indexing.store import Store, embed_text, sentence_key, text_hash
 from rag.ingest import loading
 from rag.ingest.layout import split_articles
 from rag.ingest.loading import Line, Page, Source
@@ -154,8 +154,10 @@ def test_deleting_a_document_reads_by_index_only(store):
 
     source = loading.decode("a.txt", TEXT.encode())
     articles = split_articles(source.doc_id, source.text)
+    chunks = [c for a in articles for c in chunk_article(a, ChunkerConfig())]
     with store.transaction():
-        store.add_document(source, articles, [c for a in articles for c in chunk_article(a, ChunkerConfig())])
+        store.add_document(source, articles, chunks)
+        store.put_vectors("some-model", {text_hash(embed_text(c)): np.ones(4, dtype=np.float32) for c in chunks})
     statements: list[str] = []
     store.db.set_trace_callback(statements.append)
     with store.transaction():
@@ -171,23 +173,32 @@ def test_deleting_a_document_reads_by_index_only(store):
     assert scans == {}
 
 
-def test_sentence_vectors_are_kept_in_half_precision_and_older_fp32_rows_are_read_and_pruned(store):
-    """Sentence vectors were fp32 under `<model>#sentences`; they are fp16 under `sentence_key(model)` now, and
-    an index holding the older rows keeps reading them (and drops them with their chunk)."""
-    from rag.ingest.chunking import ChunkerConfig, chunk_article
-    from rag.indexing.store import embed_text, text_hash
+def _from_before_numbered_models(tmp_path) -> Store:
+    """A store as an index from before numbered models was: its vectors under the models' names."""
+    Store(tmp_path / "old.sqlite").db.execute("DELETE FROM meta WHERE key = 'models'")
+    return Store(tmp_path / "old.sqlite")
 
+
+def test_sentence_vectors_are_kept_in_half_precision_and_older_fp32_rows_are_read_and_pruned(tmp_path):
+    """Sentence vectors were fp32 under `<model>#sentences` and 64 hex digits; they are fp16 under
+    `sentence_key(model)` and 16 bytes now, and an index holding the older rows keeps reading them (and drops them
+    with their chunk)."""
+    from rag.ingest.chunking import ChunkerConfig, chunk_article
+
+    store = _from_before_numbered_models(tmp_path)
     source = loading.decode("a.txt", TEXT.encode())
     articles = split_articles(source.doc_id, source.text)
     chunks = [c for a in articles for c in chunk_article(a, ChunkerConfig())][:2]
-    old, new = (text_hash(embed_text(c)) for c in chunks)
     vectors = np.random.default_rng(0).standard_normal((2, 3, 8)).astype(np.float32)
     with store.transaction():
         rows = store.add_document(source, articles, chunks)
+        (new,) = store.db.execute("SELECT embed_hash FROM chunks WHERE id = ?", (rows[1],)).fetchone()
+        old = hashlib.sha256(b"older").hexdigest()  # as the first chunk's row was written then
+        store.db.execute("UPDATE chunks SET embed_hash = ? WHERE id = ?", (old, rows[0]))
         store.db.execute("INSERT INTO embeddings VALUES (?, ?, ?)", ("m#sentences", old, vectors[0].tobytes()))
         store.put_vectors(sentence_key("m"), {new: vectors[1]})
-    (blob,) = store.db.execute("SELECT vector FROM embeddings WHERE model = ?", (sentence_key("m"),)).fetchone()
-    assert len(blob) == vectors[1].size * 2  # two bytes a component
+    (model, blob) = store.db.execute("SELECT model, vector FROM embeddings WHERE text_hash = ?", (new,)).fetchone()
+    assert (model, len(new), len(blob)) == (sentence_key("m"), 16, vectors[1].size * 2)  # two bytes a component
     read = store.vectors_by_row(sentence_key("m"), rows)
     assert np.array_equal(read[rows[0]], vectors[0].ravel())  # the older fp32 row, exactly
     assert np.abs(read[rows[1]] - vectors[1].ravel()).max() < 1e-3
@@ -198,8 +209,26 @@ def test_sentence_vectors_are_kept_in_half_precision_and_older_fp32_rows_are_rea
     assert store.db.execute("SELECT count(*) FROM embeddings").fetchone()[0] == 0
 
 
+def test_a_new_index_stores_models_by_number_and_a_rolled_back_number_is_not_reused_for_another(store):
+    """The model is in every key of the embeddings table: a new index keeps a number there. A write that
+    created a number and rolled back leaves nothing a later model could be confused with."""
+    a, b = (np.full(4, v, dtype=np.float32) for v in (1.0, 2.0))
+    with pytest.raises(RuntimeError), store.transaction():
+        store.put_vectors("model-a", {b"k" * 16: a})
+        raise RuntimeError("the write fails after its vectors")
+    with store.transaction():
+        store.put_vectors("model-b", {b"k" * 16: b})
+        store.put_vectors("model-a", {b"k" * 16: a})
+    assert [tuple(r) for r in store.db.execute("SELECT DISTINCT typeof(model) FROM embeddings")] == [("integer",)]
+    assert np.array_equal(store.cached_vectors("model-a", [b"k" * 16])[b"k" * 16], a)
+    assert np.array_equal(store.all_vectors("model-b")[b"k" * 16], b)
+    assert store.cached_vectors("model-c", [b"k" * 16]) == {} and store.all_vectors("model-c") == {}
+
+
 def test_reading_vectors_by_row_walks_the_rows_asked_for(store):
     """Chunk rows first, then each one's vector: the other order reads every vector of the model."""
+    with store.transaction():
+        store.put_vectors("some-model", {b"k" * 16: np.ones(4, dtype=np.float32)})
     statements: list[str] = []
     store.db.set_trace_callback(statements.append)
     store.vectors_by_row("some-model", [1, 2, 3])

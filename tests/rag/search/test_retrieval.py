@@ -95,7 +95,7 @@ def test_the_sentence_leg_scores_a_chunk_by_its_best_sentence(tmp_path):
 
     db = sqlite3.connect(index.store_path)
     with db:
-        db.execute("DELETE FROM embeddings WHERE model = ? AND text_hash = "
+        db.execute("DELETE FROM embeddings WHERE model = (SELECT id FROM models WHERE name = ?) AND text_hash = "
                    "(SELECT embed_hash FROM chunks WHERE doc_id = 'a.txt')", (sentence_key(embedder.name),))
     db.close()
     assert _sentence_leg(index.open().store, embedder.name, q, rows, 10) == []
