@@ -733,6 +733,13 @@ for _kind in ("单位", "组织", "机构", "部门"):  # any body answers a que
     _BODY_KINDS[_kind] = ORG_SUFFIX
 
 
+_CLAUSE_END = re.compile("[，,；;。！？!?]")
+
+
+def _plain(text: str) -> str:
+    return re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
+
+
 def _tied(question: Question, text: str, a: int, b: int) -> bool:
     """Whether the candidate stands near the question's focus (punctuation aside: 137个乡（镇、街道） is tied
     to 乡镇). A person must stand next to the role asked for itself, not to a word sharing its characters."""
@@ -744,12 +751,18 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         # a date opening its sentence dates all of it (the event the question names by title, if it is there)
         window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
     focus = question.focus
+    plain = _plain(text)
+    if question.answer_type is AnswerType.DATE and titles and not any(_plain(t) in plain for t in titles) \
+            and not any(v in plain for v in _verbs(question.text) if not any(v in t for t in titles)):
+        return False  # 玉兰宣讲工作室是哪一年成立的: a date in a sentence that names neither it nor its founding
     if not focus:
         # With no focus, a count in the very unit asked for is tied; anything else needs the question's words.
         return bool(question.unit and "|" not in question.unit) or _shares_terms(question, text, 1)
     if focus:
         if focus in window or (focus in _ROLES and re.search(_ROLES[focus], window)):
             return True
+        if any(t in focus and _plain(t) not in plain for t in titles):
+            return False  # 多少名“金牌楼栋长”: counted under the quoted name, not a word inside it (选聘楼栋长1260名)
         people = [f for e in question.names if e.kind is EntityKind.PERSON for f in e.forms]
         if focus in _BODY_KINDS and re.search(f"(?:{_BODY_KINDS[focus]})$", text[a:b]) \
                 and (not people or any(f in window for f in people)):
@@ -775,6 +788,10 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
             return True
         grams = set(bigrams(focus))
         if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
+            return True
+        # the focus in the figure's own clause, however far (村集体经济收入从2018年的4.5万元增加到2020年的68万元)
+        clause = _CLAUSE_END.split(text[:a])[-1] + text[a:b] + _CLAUSE_END.split(text[b:])[0]
+        if focus in _plain(clause):
             return True
         # The sentence names the very thing asked about, by its printed name, and the focus: the figure is its
         # own however long the sentence (3月29日，……开展“童心向党——我向党旗敬个礼”教育实践活动).

@@ -307,7 +307,12 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
     j = ask - 1
     while j >= 0 and tokens[j][0] in _LINKS:
         j -= 1
-    before = _phrase(tokens[: j + 1], reverse=True)
+    head = tokens[: j + 1]
+    if [w for w, _ in tokens[j + 1: ask]] in (["是"], ["为"]) and len(head) >= 2 and head[-1][1] == "v" \
+            and head[-2][1] in ("n", "vn", "nz"):
+        # 集体经济/n 收入/v 是多少: the subject of 是 is a noun whatever its tag (not 下降了多少, 送饭的是谁)
+        head = head[:-1] + [(head[-1][0], "n")]
+    before = _phrase(head, reverse=True)
     before = re.sub("(?<=.)(?:最低|最高|最少|最多|至少|至多)$", "", before)  # 比例最低: printed 不低于
     before = re.sub("(?<=.)(?:全称|全名)$", "", before)  # 行动计划全称: the 计划 is what is named
     before = re.sub("(?<=.)所有$", "所", before)  # 实践所有多少个: jieba reads 所有 (all) across 实践所 + 有
@@ -317,6 +322,7 @@ def _focus(q: str, words, answer_type: AnswerType) -> str | None:
 def _tail(tokens) -> str:
     """A question that ends in the counted noun names it whole, whatever jieba tags its parts
     (多少个新时代文明实践站: 文明/nr 实践/v 站/v; 多大规模的理论宣讲志愿队)."""
+    tokens = [t for t in tokens if t[0] not in _QUOTES]  # 多少名“金牌楼栋长”: a quoted name is the noun, or part of it
     heads = [w for w, _ in tokens[:2]]
     # 多大规模的志愿队: the measure is 规模, the noun follows 的 (几所高校的学院: the noun is 高校)
     if "的" in heads and heads[0].endswith(tuple(_DIMENSIONS)):
@@ -341,6 +347,7 @@ def _tail(tokens) -> str:
     return "".join(words)
 
 
+_QUOTES = set("“”‘’\"「」")
 _HEAD_MORPHEME = re.compile("[站所点馆室队厅处园村校院团部局组户场]")
 _DIMENSIONS = set("规模 面积 范围 程度 力度 强度 长度 高度 年纪 年龄 体量 容量".split())
 _RELATIONS = set("作为 成为 当作 评为 属于 位于 参加 参与 获得 得到 进入 加入 来自".split())
@@ -381,7 +388,8 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
         # a surname jieba cut from its given name (李/nr 新春/ns): the whole name is the person
         if flag == "nr" and word in SURNAMES and i + 1 < len(tokens) and 1 <= len(tokens[i + 1][0]) <= 2 \
                 and re.fullmatch(f"[{CJK}]+", tokens[i + 1][0]) and tokens[i + 1][1].startswith(("n", "a")) \
-                and posseg().dt.tokenizer.FREQ.get(word + tokens[i + 1][0], 0) < 100:
+                and posseg().dt.tokenizer.FREQ.get(word + tokens[i + 1][0], 0) < 100 \
+                and not _inside(word + tokens[i + 1][0], found):  # 金/nr 牌楼 in “金牌楼栋长”
             found[word + tokens[i + 1][0]] = EntityKind.PERSON
             i += 2
             continue
@@ -411,12 +419,33 @@ def _entities(q: str, words) -> tuple[Entity, ...]:
             # 德令哈/nr, 郎德镇/nr)
             place = name[0] not in SURNAMES or re.search(f"(?:{ADMIN_SUFFIX})$", name) is not None
             found[name] = EntityKind.PLACE if kind is EntityKind.PERSON and place else kind
+            if found[name] is EntityKind.PLACE and (below := _place_below(name, tokens, j)):
+                found[below[0]], j = EntityKind.PLACE, below[1]
         i = j
     return tuple(Entity(t, k) for t, k in found.items())
 
 
 # 各县区, 全市, 全乡各行政村: every place of a kind, none in particular (全州县 is one)
 EVERY_PLACE = re.compile("[各全本该每](?:省|市|区|县|乡|镇|村|街道|社区)+$|.*各")
+
+
+# How far down a unit of place is: a place printed right after another is inside it when its unit is lower
+ADMIN_LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4,
+                "社区": 4}
+
+
+def _place_below(above: str, tokens, j: int) -> tuple[str, int] | None:
+    """南岸区/ns 弹子/n 石/n 街道/n: right after a place, common nouns of two to four characters and a unit lower than
+    its own name a place inside it, which jieba does not know. Returns the name and the token after it."""
+    unit = next((u for u in sorted(ADMIN_LEVELS, key=len, reverse=True) if above.endswith(u)), None)
+    name, k = "", j
+    while k < len(tokens) and len(name) < 4 and tokens[k][1].startswith("n") and tokens[k][0] not in ADMIN_LEVELS \
+            and re.fullmatch(f"[{CJK}]+", tokens[k][0]):
+        name, k = name + tokens[k][0], k + 1
+    if unit is None or not 2 <= len(name) <= 4 or k == len(tokens) or name in _NOT_ENTITIES or EVERY_PLACE.match(name) \
+            or ADMIN_LEVELS.get(tokens[k][0], -1) <= ADMIN_LEVELS[unit]:
+        return None
+    return name + tokens[k][0], k + 1
 
 
 def _place_tail_word(word: str, flag: str) -> bool:

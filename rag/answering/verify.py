@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rag.answering.candidates import Candidate, numeric_value
 from rag.answering.evidence import Sentence
-from rag.answering.question import AnswerType, Entity, EntityKind, Question
+from rag.answering.question import ADMIN_LEVELS, AnswerType, Entity, EntityKind, Question
 from rag.answering.types import REFUSAL, AnswerConfig, RefusalReason
 
 
@@ -102,8 +102,7 @@ def _of_relative_year(question: Question, candidate: Candidate) -> bool:
     return not said or asked[0] in said
 
 
-_LEVELS = {"省": 0, "自治区": 0, "市": 1, "州": 1, "区": 2, "县": 2, "旗": 2, "镇": 3, "乡": 3, "街道": 3, "村": 4, "社区": 4}
-_UNITS = "|".join(sorted(_LEVELS, key=len, reverse=True))  # 自治区 before 区
+_UNITS = "|".join(sorted(ADMIN_LEVELS, key=len, reverse=True))  # 自治区 before 区
 _WHOLE = re.compile(f"全({_UNITS})")
 _WHOLE_DOING = re.compile(f"(?:(?<=[在于])|(?=全(?:{_UNITS})(?:已|共|累计|范围)))全({_UNITS})")
 
@@ -115,7 +114,7 @@ def _of_place(question: Question, candidate: Candidate) -> bool:
               and (m := re.search(f"({_UNITS})$", e.text))]
     if not places:
         return True
-    asked, unit = max(places, key=lambda p: _LEVELS[p[1]])
+    asked, unit = max(places, key=lambda p: ADMIN_LEVELS[p[1]])
     text = candidate.sentence.text
     if any(f in squash(text) for f in asked.forms):
         return True
@@ -124,7 +123,7 @@ def _of_place(question: Question, candidate: Candidate) -> bool:
     # a clause earlier, the whole unit where something is done: 麒麟区已在全区11个镇推广……，建成积分超市97个 (not
     # 被确定为全国、全省试点县后，今年又将……)
     wholes = [*_WHOLE.finditer(clause), *_WHOLE_DOING.finditer(before)]
-    return not any(_LEVELS[m.group(1)] < _LEVELS[unit] for m in wholes)
+    return not any(ADMIN_LEVELS[m.group(1)] < ADMIN_LEVELS[unit] for m in wholes)
 
 
 # What is planned is not yet done: asked how many were built (已经建成了多少处), a figure the clause gives as a

@@ -207,6 +207,11 @@ def test_a_role_ending_in_a_surname_character_is_no_name():
     ("柳林湾村那个回村当上支部书记的人叫什么？", [("柳林湾村", EntityKind.PLACE)]),  # 柳林/nr 湾村/ns; 回村/ns
     ("在特大暴雨中开自家冲锋舟转移群众的罗光明是哪里人？", [("罗光明", EntityKind.PERSON)]),  # 中开/nt
     ("株洲全市社区微型消防站现在有多少个？", [("株洲", EntityKind.PLACE)]),  # 全市, 社区: no part of the name
+    # 弹子/n 石/n 街道/n after a 区: a place inside it; 南岸区民政局, 全区各社区: none
+    ("南岸区弹子石街道设了几个服务网点？", [("南岸区", EntityKind.PLACE), ("弹子石街道", EntityKind.PLACE)]),
+    ("南岸区民政局有几个科室？", [("南岸区", EntityKind.PLACE), ("民政局", EntityKind.ORGANIZATION)]),
+    ("海淀区在全区各社区建了多少个站？", [("海淀区", EntityKind.PLACE)]),
+    ("濠西街道一共评出了多少名“金牌楼栋长”？", [("濠西街道", EntityKind.PLACE)]),  # 金/nr 牌楼 inside the quoted name
 ])
 def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     assert [(e.text, e.kind) for e in analyse(text).names if e.kind is not EntityKind.TITLE] == names
@@ -221,6 +226,9 @@ def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     ("嘉峪关印发的那个三年行动计划全称是什么？", None, "三年行动计划"),
     ("这个项目几年来一共清理了多少吨海洋垃圾？", "吨", "海洋垃圾"),  # 几年来: the time it is asked over
     ("创建之前人均每天生活用水多少升？", "升", "生活用水"),
+    ("濠西街道一共评出了多少名“金牌楼栋长”？", "名", "金牌楼栋长"),  # a quoted name is the counted noun
+    ("南岸区设了几个“时间银行”服务网点？", "个", "时间银行服务网点"),
+    ("柳林湾村2019年的村集体经济收入是多少万元？", "万元", "村集体经济收入"),  # 收入/v before 是: a noun
 ])
 def test_the_counted_or_named_noun(text, unit, focus):
     q = analyse(text)

@@ -132,6 +132,30 @@ def test_a_figure_for_the_whole_of_a_larger_unit_does_not_answer_for_a_place_ins
     assert _verify("南岸区设了几个服务网点？", named, articles=(squash(named),)).best.text == "86个"
 
 
+def test_a_place_jieba_does_not_know_inside_a_place_it_knows_is_asked_about():
+    sentence = "目前，全区已设立服务网点86个，注册储户4.2万人。"
+    article = squash("南岸区弹子石街道滨江社区的志愿者说。" + sentence)
+    assert _verify("南岸区弹子石街道设了几个服务网点？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+
+
+def test_a_quoted_name_asked_to_be_counted_is_counted_under_that_name():
+    article = squash("濠西街道选聘楼栋长1260名。街道设立了“金牌楼栋长”评选。今年评出“金牌楼栋长”36名。")
+    assert _verify("濠西街道一共评出了多少名“金牌楼栋长”？", "濠西街道选聘楼栋长1260名。", articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("濠西街道一共评出了多少名“金牌楼栋长”？", "今年评出“金牌楼栋长”36名。", articles=(article,)).best.text \
+        == "36名"
+
+
+def test_a_date_answers_for_what_its_sentence_names_or_does():
+    article = squash("金银滩镇以马玉兰的名字命名成立了“玉兰宣讲工作室”。2021年，马玉兰被评为“百姓宣讲之星”。")
+    asked = "金银滩镇的“玉兰宣讲工作室”是哪一年成立的？"
+    assert _verify(asked, "2021年，马玉兰被评为“百姓宣讲之星”。", articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER  # 宣讲 of the quoted name is no verb of the question
+    assert _verify(asked, "2019年，镇里成立了“玉兰宣讲工作室”。", articles=(article,)).best.text == "2019年"
+    assert _verify(asked, "工作室成立于2019年。", articles=(article,)).best.text == "2019年"
+
+
 def test_the_nearest_this_year_or_last_year_before_a_figure_says_whose_it_is():
     sentence = "夜校去年秋季首次推出，当时只有18门课程，今年扩容到48门课程。"
     assert _verify("夜校今年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "48门"
