@@ -44,7 +44,7 @@ _BYLINE = [
 _MARKER = re.compile(r"^(?:本报讯|本报(?:记者|通讯员))")
 _PHOTO_LABEL = re.compile(r"^(?:上图|下图|左图|右图|图为|图片|图：)")  # a caption line of its own
 _PHOTO_NEWS = re.compile(r"图为")  # a picture with its story, printed as an item of its own
-_BULLET = re.compile(r"^[-•·]\s+")
+_BULLET = re.compile(r"^(?:[-•·]\s+|[●○■□◆◇▲△★☆▶►])")  # an item of a list starts a paragraph of its own
 # A line opening on a quote is speech, unless a name in quotes leads a headline (“老船长”杜德顺：守护长江十二年)
 _QUOTED_LEAD = re.compile(r"^“[^“”]{1,12}”[^“”]")
 # A headline does not end on a particle or conjunction; a line broken mid-sentence often does.

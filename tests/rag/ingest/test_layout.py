@@ -116,7 +116,7 @@ def test_no_line_break_inside_a_sentence():
                 # A paragraph ends a sentence, or is a short heading line of its own, or is where the
                 # printed text itself breaks off (the page cuts a column before a sub-heading).
                 # Photo captions and list items stand alone by design.
-                standalone = re.match(r"^(上图|下图|左图|右图|- )", para)
+                standalone = re.match(r"^(上图|下图|左图|右图|- |[●◆■★▲])", para)
                 assert ends_sentence(para) or len(para) <= 40 or len(nxt) <= 40 or standalone, (name, para)
 
 
@@ -176,3 +176,10 @@ def test_a_headline_may_open_with_a_quoted_name_and_the_page_header_titles_nothi
     assert articles[1].text.startswith("清晨6点，湖北省宜昌市夷陵区乐天溪镇的长江岸边")  # its byline apart
     header = [a for a in split_articles("page.txt", PAGE) if a.title_source == PAGE_TEXT_SOURCE]
     assert header and "责任编辑" in header[0].text
+
+
+def test_each_item_of_a_bulleted_list_is_a_paragraph_of_its_own():
+    page = ("社区推出“绿色账户”积分制，居民正确分类投放即可获得积\n分，积分可兑换生活用品。积分规则如下\n"
+            "●正确投放厨余垃圾1次，积1分\n●交投可回收物每公斤，积2分\n●参加桶边督导1小\n时，积5分\n")
+    (article,) = split_articles("page.txt", page)
+    assert article.text.split("\n")[-3:] == ["●正确投放厨余垃圾1次，积1分", "●交投可回收物每公斤，积2分", "●参加桶边督导1小时，积5分"]
