@@ -78,15 +78,21 @@ def extract(question: Question, evidence: list[Sentence], years: Mapping[int, in
     found: list[Candidate] = []
     seen: set[tuple[int, int, int]] = set()
     context = _context_scores(evidence)
+    # of two figures, in one sentence or two, the one whose clause prints more of the question's words (26对新人……
+    # 步入婚姻殿堂 and 其中有19对新人承诺不收彩礼, asked 几对新人承诺不要彩礼)
+    spans_of = {sentence: _spans(question, sentence.text) for sentence in evidence}
+    shares_of = {sentence: {span: _clause_share(question, _clause(sentence.text, *span)[0]) for span in spans}
+                 for sentence, spans in spans_of.items()}
+    top = max((share for shares in shares_of.values() for share in shares.values()), default=0.0)
     for sentence in evidence:
-        spans = _spans(question, sentence.text)
+        spans, shares = spans_of[sentence], shares_of[sentence]
         # A team answers 是谁 only where no person does.
         persons = set(_people(question, sentence.text) + _posts_held(question, sentence.text)) \
             if question.answer_type is AnswerType.PERSON else set()
-        # of two figures in one sentence, the one whose clause prints more of the question's words
-        shares = {span: _clause_share(question, _clause(sentence.text, *span)[0]) for span in spans}
         for a, b in spans:
-            behind = max(shares.values()) - shares[(a, b)]
+            # within a sentence the clause decides; across sentences, less (the words asked may stand a clause
+            # before the figure: 成立志愿服务联合会，招募志愿者超过90万人)
+            behind = max(shares.values()) - shares[(a, b)] + 0.5 * (top - max(shares.values()))
             team = question.answer_type is AnswerType.PERSON and (a, b) not in persons
             a = _past_asked_name(question, sentence.text, a, b)
             text = sentence.text[a:b]

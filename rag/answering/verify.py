@@ -40,9 +40,16 @@ def squash(text: str) -> str:
 
 
 def absent_entities(question: Question, articles: list[str]) -> list[Entity]:
-    """The question's entities that none of the (squashed) article texts mention in any of their forms."""
-    return [e for e in question.names
-            if not any(any(f in a for f in e.forms) or (e.parts and all(p in a for p in e.parts)) for a in articles)]
+    """The question's entities that none of the (squashed) article texts mention in any of their forms. A quoted
+    title right before a person's name (“孝老之星”郭建军) is an epithet of that person, a reader's words for what
+    the page may print otherwise: the person stands for it."""
+    def present(e: Entity) -> bool:
+        return any(any(f in a for f in e.forms) or (e.parts and all(p in a for p in e.parts)) for a in articles)
+
+    people = [e for e in question.names if e.kind is EntityKind.PERSON and present(e)]
+    q = squash(question.text)
+    return [e for e in question.names if not present(e) and not (
+        e.kind is EntityKind.TITLE and any(f"{e.text}”{p.text}" in q or f"{e.text}」{p.text}" in q for p in people))]
 
 
 _YEARS = re.compile(r"((?:19|20)[0-9]{2})(?:年?\s*(?:[—\-－~至到]|以来)\s*((?:19|20)[0-9]{2}))?")

@@ -378,6 +378,13 @@ def test_of_two_figures_in_one_sentence_the_clause_printing_the_question_wins():
     assert found[0].text == "19对"
 
 
+def test_across_sentences_the_clause_printing_the_question_counts_too():
+    question = analyse("平远县第二届集体婚礼上，有几对新人承诺不要彩礼？")
+    found = extract(question, _sentences("平远县第二届集体婚礼在县城举行，26对新人携手步入婚姻殿堂。",
+                                         "婚礼现场，新人们联名发出倡议，其中有19对新人承诺不收彩礼。"))
+    assert found[0].text == "19对"
+
+
 
 @pytest.mark.parametrize("question, sentences, expected", [
     ("广场舞展演是在哪里举行的？", ["广场舞展演活动在如意河公园举行。"], "如意河公园"),  # 如意/v 河/ns 公园/n

@@ -156,6 +156,13 @@ def test_a_date_answers_for_what_its_sentence_names_or_does():
     assert _verify(asked, "工作室成立于2019年。", articles=(article,)).best.text == "2019年"
 
 
+def test_a_quoted_epithet_before_a_present_persons_name_need_not_be_printed():
+    article = squash("2023年，郭建军被评为邢台市“孝老爱亲模范”。河北省邢台市南和区贾宋镇后庄村的郭建军家已经升起炊烟。")
+    assert [e.text for e in absent_entities(analyse("“孝老之星”郭建军家住在哪里？"), [article])] == []
+    assert [e.text for e in absent_entities(analyse("“孝老之星”王建国家住在哪里？"), [article])] == ["孝老之星", "王建国"]
+    assert [e.text for e in absent_entities(analyse("郭建军的“孝老之星”奖杯是谁颁发的？"), [article])] == ["孝老之星"]
+
+
 def test_the_nearest_this_year_or_last_year_before_a_figure_says_whose_it_is():
     sentence = "夜校去年秋季首次推出，当时只有18门课程，今年扩容到48门课程。"
     assert _verify("夜校今年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "48门"
