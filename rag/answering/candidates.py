@@ -667,7 +667,8 @@ def _name_runs(text: str) -> list[tuple[int, int]]:
         inside = inside or flag.startswith("v") and (start is not None or i > 0 and tokens[i - 1][2] in ("在", "于")) \
             and any(_VENUE_END.fullmatch(t[2]) for t in tokens[i + 1: i + 3])
         # 工作委员会, 活动中心: a word that ends runs goes on inside a body's name
-        breaks = word in _RUN_BREAK and not _ORG_WORD.fullmatch(tokens[i + 1][2])
+        breaks = word in _RUN_BREAK and not _ORG_WORD.fullmatch(tokens[i + 1][2]) \
+            and not any(_COMPANY_END.search(t[2]) for t in tokens[i + 1: i + 4])  # 城市/ns 建设/vn 投资/vn 发展/vn 有限公司
         # 青岛/ns 西海岸/s 新区/ns: a word of place goes on inside a run
         if (flag.startswith(_NAME_FLAGS) or _ADMIN_WORD.fullmatch(word) or inside or flag == "s" and start is not None) \
                 and not breaks \

@@ -133,7 +133,7 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
     (r"为什么|为何|什么原因|原因是|为了什么|目的是什么|出于什么", AnswerType.REASON),
     (r"(多少|几)(钱|块)|(多少|几)(亿|万|千)?元|花了多少|(投资|资金|经费|费用|价格|票价|门票|工资|收入|补贴|奖金|造价|成本|房价|"
      r"预算|捐款|善款|税收|产值|生产总值|GDP)[^？?]{0,6}(多少|几)", AnswerType.MONEY),
-    (r"哪一?年|哪几年|哪个?月|几月|哪一?天|几号|几日|何时|什么时候|什么时间|啥时候|哪个时间|日期|"
+    (r"哪一?年|哪几年|哪个?月|几月|哪一?天|几号|几日|何时|什么时候|什么时间|啥时候|哪个时间|哪个时候|日期|"
      r"何年|几点|什么时段|(多少|几)点钟", AnswerType.DATE),
     (rf"谁|哪一?位|哪些人|什么人|姓名|何人|{_PERSON_NOUNS}(叫什么|是什么人|名叫)", AnswerType.PERSON),
     (rf"(哪一?个|哪一?支|哪一?家|哪|什么|哪些|何)[^，,？?的]{{0,4}}?({_ORG_WORDS})(?![{CJK}]*(名字|名称))|由(哪|什么)[^？?]{{0,4}}(主办|承办|发起)|(主办|承办|协办|指导|实施|牵头)(单位|方|机构)(是|为)?(哪|什么|谁)"
@@ -148,6 +148,7 @@ _TYPE_RULES: list[tuple[re.Pattern, AnswerType]] = [(re.compile(p), t) for p, t 
     (r"哪些|哪几|包括什么|有什么", AnswerType.LIST),
 ]]
 
+_RATE = re.compile("[率](?:是|为|有|达到|达|约|大概|大约|一共)?(?:多少|几)")
 _UNIT_AFTER = re.compile(rf"(?:多少|几)({MONEY_UNITS}|{MEASURE_UNITS})")
 _HOW_MUCH = {"比例": "%", "占比": "%", "百分之几": "%", "几成": "%", "多大面积": AREA_UNITS, "面积": AREA_UNITS, "多长时间": DURATION_UNITS, "多久": DURATION_UNITS,
              "多长": LENGTH_UNITS, "多远": LENGTH_UNITS}
@@ -268,6 +269,8 @@ def _unit(q: str) -> str | None:
     for cue, units in _HOW_MUCH.items():
         if cue in q:
             return units
+    if _RATE.search(q):
+        return "%"  # 就诊率是多少: a rate is answered by a percentage, not by a count beside it
     return None
 
 

@@ -82,7 +82,8 @@ def _of_years(years: set[str], candidate: Candidate, articles: list[str], printe
         or _of_year(years, articles[sentence.passage])
 
 
-_ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)")
+# 第三季, and the phases of a works printed without 第 (二期工程)
+_ROUND = re.compile(r"第([0-9一二三四五六七八九十]+)(季|期|届|批|轮)|(?<![0-9一二三四五六七八九十第])([一二三四五六七八九十])(期)(?=工程|项目)")
 
 
 # A total over several rounds (累计评选4届共计236户) speaks of no single one of them.
@@ -91,7 +92,8 @@ _ROUNDS_TOGETHER = re.compile(r"(?<!第)[0-9一二三四五六七八九十]+(季
 
 def _of_round(rounds: set[tuple[int, str]], sentence: str) -> bool:
     """Whether a sentence may speak of the season or round asked (第三季): it prints that one, or none of its kind."""
-    printed = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(sentence))}
+    printed = {(numeric_value(m.group(1) or m.group(3)), m.group(2) or m.group(4))
+               for m in _ROUND.finditer(squash(sentence))}
     printed |= {(None, kind) for kind in _ROUNDS_TOGETHER.findall(squash(sentence))}
     return all((n, kind) in printed or not any(k == kind for _, k in printed) for n, kind in rounds)
 
@@ -175,7 +177,8 @@ def verify(question: Question, evidence: list[Sentence], candidates: list[Candid
         # A figure of another year, season or round does not answer (2018年……多少名 is not answered by 2020's
         # count, nor 第三季 by the first season's).
         years = {e.text.rstrip("年") for e in question.entities if e.kind is EntityKind.YEAR}
-        rounds = {(numeric_value(n), kind) for n, kind in _ROUND.findall(squash(question.text))}
+        rounds = {(numeric_value(m.group(1) or m.group(3)), m.group(2) or m.group(4))
+                  for m in _ROUND.finditer(squash(question.text))}
         candidates = [c for c in candidates if (not years or _of_years(years, c, articles,
                                                                         (printed or {}).get(c.sentence.passage)))
                       and _of_round(rounds, c.sentence.text) and _of_event(question, c)

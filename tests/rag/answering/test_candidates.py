@@ -372,6 +372,12 @@ def test_the_page_year_tells_which_year_of_a_table_is_this_year():
     assert extract(analyse("今年确定的市级试点里，街道一级有多少个？"), listed, {0: 2022})[0].text == "20个"
 
 
+def test_a_company_whose_name_holds_words_that_end_other_names():
+    found = extract(analyse("这次改造是由哪家企业出资建设的？"),
+                    _sentences("改造由上饶市信州区城市建设投资发展有限公司出资建设，信州区市场监督管理局负责监管。"))
+    assert found[0].text == "上饶市信州区城市建设投资发展有限公司"
+
+
 def test_of_two_figures_in_one_sentence_the_clause_printing_the_question_wins():
     found = extract(analyse("有几对新人承诺不要彩礼？"),
                     _sentences("婚礼现场，26对新人还联名发出倡议，其中有19对新人承诺不收彩礼。"))

@@ -229,6 +229,7 @@ def test_names_jieba_cuts_wrongly_are_read_whole_or_not_at_all(text, names):
     ("濠西街道一共评出了多少名“金牌楼栋长”？", "名", "金牌楼栋长"),  # a quoted name is the counted noun
     ("南岸区设了几个“时间银行”服务网点？", "个", "时间银行服务网点"),
     ("柳林湾村2019年的村集体经济收入是多少万元？", "万元", "村集体经济收入"),  # 收入/v before 是: a noun
+    ("2022年环江县的县域内就诊率是多少？", "%", None),  # a rate is a percentage
 ])
 def test_the_counted_or_named_noun(text, unit, focus):
     q = analyse(text)

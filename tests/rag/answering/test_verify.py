@@ -163,6 +163,15 @@ def test_a_quoted_epithet_before_a_present_persons_name_need_not_be_printed():
     assert [e.text for e in absent_entities(analyse("郭建军的“孝老之星”奖杯是谁颁发的？"), [article])] == ["孝老之星"]
 
 
+def test_a_phase_of_a_works_is_a_round_and_a_rate_is_a_percentage():
+    sentence = "新建西江水厂，一期工程日供水能力5万吨已于2023年6月投产；覆盖全县141个村卫生室。"
+    article = squash("藤县西江水厂。" + sentence)
+    assert _verify("藤县西江水厂的一期工程是哪个时候投产的？", sentence, articles=(article,)).best.text == "2023年6月"
+    assert _verify("藤县西江水厂的二期工程是什么时候投产的？", sentence, articles=(article,)).reason \
+        is RefusalReason.NO_TYPED_ANSWER
+    assert _verify("藤县的县域内就诊率是多少？", sentence, articles=(article,)).reason is RefusalReason.NO_TYPED_ANSWER
+
+
 def test_the_nearest_this_year_or_last_year_before_a_figure_says_whose_it_is():
     sentence = "夜校去年秋季首次推出，当时只有18门课程，今年扩容到48门课程。"
     assert _verify("夜校今年秋季开了几门课？", sentence, articles=(squash(sentence),)).best.text == "48门"
