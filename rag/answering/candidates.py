@@ -740,9 +740,6 @@ for _kind in ("单位", "组织", "机构", "部门"):  # any body answers a que
     _BODY_KINDS[_kind] = ORG_SUFFIX
 
 
-_CLAUSE_END = re.compile("[，,；;。！？!?]")
-
-
 def _plain(text: str) -> str:
     return re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
 
@@ -752,13 +749,11 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
     to 乡镇). A person must stand next to the role asked for itself, not to a word sharing its characters."""
     if question.answer_type is AnswerType.IDENTITY:
         return True  # a role is taken only where it stands against the name asked about
-    window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text[max(0, a - _WINDOW): b + _WINDOW])
+    window, plain = _plain(text[max(0, a - _WINDOW): b + _WINDOW]), _plain(text)
     titles = [e.text for e in question.names if e.kind is EntityKind.TITLE]
     if question.answer_type is AnswerType.DATE and not _OPENER.sub("", text[:a]) and all(t in text for t in titles):
-        # a date opening its sentence dates all of it (the event the question names by title, if it is there)
-        window = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
+        window = plain  # a date opening its sentence dates all of it (the event the question names by title, if there)
     focus = question.focus
-    plain = _plain(text)
     if question.answer_type is AnswerType.DATE and titles and not any(_plain(t) in plain for t in titles) \
             and not any(v in plain for v in _verbs(question.text) if not any(v in t for t in titles)):
         return False  # 玉兰宣讲工作室是哪一年成立的: a date in a sentence that names neither it nor its founding
@@ -797,13 +792,11 @@ def _tied(question: Question, text: str, a: int, b: int) -> bool:
         if grams and len(grams & set(bigrams(window))) / len(grams) >= 0.5:
             return True
         # the focus in the figure's own clause, however far (村集体经济收入从2018年的4.5万元增加到2020年的68万元)
-        clause = _CLAUSE_END.split(text[:a])[-1] + text[a:b] + _CLAUSE_END.split(text[b:])[0]
-        if focus in _plain(clause):
+        if focus in _plain(_clause(text, a, b)[0]):
             return True
         # The sentence names the very thing asked about, by its printed name, and the focus: the figure is its
         # own however long the sentence (3月29日，……开展“童心向党——我向党旗敬个礼”教育实践活动).
-        whole = re.sub(f"[^{CJK}A-Za-z0-9]", "", text)
-        if focus in whole and any(e.kind is EntityKind.TITLE and len(e.text) >= 4 and e.text in whole
+        if focus in plain and any(e.kind is EntityKind.TITLE and len(e.text) >= 4 and e.text in plain
                                   for e in question.names):
             return True
         # The same words in another order (寻访路线, printed 寻访线路), the head character among them.

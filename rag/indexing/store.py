@@ -191,8 +191,8 @@ class Store:
             self.db.execute("DROP INDEX IF EXISTS embeddings_hash")
             self.db.execute("CREATE INDEX IF NOT EXISTS documents_collection ON documents(collection, date)")
         # An index built before formats were kept opens read-only without the table: its documents are text.
-        self._documents_sql = ("SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d "
-                               "LEFT JOIN formats f USING (doc_id)") if self._has("formats") else "SELECT * FROM documents"
+        self._documents_sql = "SELECT * FROM documents" if not self._has("formats") else (
+            "SELECT d.*, coalesce(f.format, 'text') AS format, f.encoding FROM documents d LEFT JOIN formats f USING (doc_id)")
         # Likewise an index from before collections: all its documents are in the default collection.
         self._collections = self._has("collections")
         # A build written before page storage existed has no page tables: its documents have no pages.
@@ -428,7 +428,9 @@ class Store:
     def all_vectors(self, model: str) -> dict[Hash, np.ndarray]:
         """Every cached vector of `model` (its newest key), by hash: what another index of the model can reuse."""
         stored = self._model(model)
-        rows = self._rows("SELECT text_hash, vector FROM embeddings WHERE model = ?", (stored,)) if stored is not None else []
+        if stored is None:
+            return {}
+        rows = self._rows("SELECT text_hash, vector FROM embeddings WHERE model = ?", (stored,))
         return {r["text_hash"]: _decode(model, r["vector"]) for r in rows}
 
     # -- writes (by the one writer, inside a transaction) --------------------------------------------
